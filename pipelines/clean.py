@@ -1,0 +1,347 @@
+"""Cleaning stage: removes the SEO boilerplate that survives extraction, line by line.
+
+Every removed line has a rule code (`Line.rule`), counted per document in `removed_by_rule`, so
+a user can see why a line went (`contentpipe extract --explain`). Rules describe the *kind* of
+line — a read-time banner, a "thank you for visiting" paragraph with any title in its slot, a
+keyword list — rather than one site's exact wording, and the article's own sentences must never
+match them: a rule either needs a line to be short and shaped like a label, or needs several
+independent SEO phrases in one line.
+
+The cleaner is a list of rules plus two structural passes (repeated title, trailing sections);
+per-site template learning (#5) plugs in as one more pass over the same `Line`s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from pipelines.records import Document
+
+__all__ = ["Cleaner", "Line", "LineRule", "normalize", "text_hash"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Lower-case words joined by single spaces: punctuation and spacing do not matter.
+
+    >>> normalize("Xi, Putin  Discuss — Relations!")
+    'xi putin discuss relations'
+    """
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalized text: texts that differ only in case, spacing or punctuation
+    have the same hash."""
+    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a document and the verdict on it (`rule` is None when the line is kept)."""
+
+    text: str
+    rule: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.rule is None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """A line that matches `pattern` (and has at most `max_words` words) is boilerplate `code`."""
+
+    code: str
+    pattern: re.Pattern[str]
+    max_words: int = 12
+
+    def matches(self, line: str, words: int | None = None) -> bool:
+        """`words` is the line's word count, when the caller has it already."""
+        words = len(line.split()) if words is None else words
+        return words <= self.max_words and bool(self.pattern.search(line))
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I | re.UNICODE)
+
+
+_SEP = r"\s*[|:–—\-»›>]+\s*"
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (
+    rf"({_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+)
+
+# Short label-shaped lines. Each pattern is anchored to the whole line (or its start plus a
+# separator), so an article sentence that merely mentions these words never matches.
+RULES: tuple[LineRule, ...] = (
+    LineRule("read_time", _rx(r"^(you need\s+)?\d+\s*(min|mins|minutes?)\.?\s+read\b")),
+    LineRule("read_time", _rx(r"^(estimated\s+)?reading time\s*:?\s*\d+\s*(min|mins|minutes?)\b")),
+    LineRule(
+        "dateline", _rx(rf"^(posted|published|updated|last updated|post)( on)?\s*:?\s*{_DATE}\W*$")
+    ),
+    LineRule(
+        "toc",
+        _rx(
+            r"^(article with toc|table of contents|contents|in this (article|post)"
+            r"|jump to( section)?|on this page|toggle)\s*(\[?(hide|show)\]?)?\W*$"
+        ),
+    ),
+    LineRule(
+        "keywords",
+        _rx(
+            r"^(keywords?|tags?|tagged( with| as)?|topics?|related (searches|keywords|"
+            r"tags|topics)|filed under|categor(y|ies)|labels?)" + _SEP + r"\S"
+        ),
+        80,
+    ),
+    LineRule(
+        "read_also",
+        _rx(
+            r"^(also read|related read|read also|read more|read next|must read|"
+            r"recommended( read(ing)?)?|see also|also see|also check|check out|"
+            r"related( articles?| stories| story| posts?| news| coverage)?|"
+            r"more from|don'?t miss|trending( now)?|suggested( read(ing)?)?)" + _SEP + r"\S"
+        ),
+        25,
+    ),
+    LineRule(
+        "related_heading",
+        _rx(
+            r"^((latest|recent|related|popular|trending|more|similar|top|"
+            r"featured|recommended)\s+(posts?|articles?|news|stories|reads?|"
+            r"updates|videos)|you (may|might) (also )?like|more (from|by) "
+            r"(this|the) author|read more|further reading)\W*$"
+        ),
+    ),
+    LineRule(
+        "share",
+        _rx(
+            r"^(share( this)?( article| post| story)?( on| via| with)?|"
+            r"(share|follow us|like us|find us) on\b|tweet|pin it|whatsapp|"
+            r"(facebook|twitter|linkedin|pinterest|reddit|telegram|email)"
+            r"(\W+(facebook|twitter|x|linkedin|pinterest|reddit|telegram|email|"
+            r"whatsapp|print|copy link))*)\W*$"
+        ),
+    ),
+    LineRule("author_photo", _rx(r"^(photo|image|picture|avatar|headshot) of (the )?author\W*$")),
+    LineRule(
+        "comment_heading",
+        _rx(
+            r"^(leave a (reply|comment)|post (a )?comment|add (a )?comment|"
+            r"\d+ (comments?|responses?|replies)|join the (discussion|"
+            r"conversation))\W*$"
+        ),
+    ),
+    LineRule(
+        "comment_form",
+        _rx(
+            r"^(cancel reply|your email address will not be published.*|"
+            r"required fields are marked.*|save my name,? email.*|"
+            r"(name|email|website|comment)\s*\*)\W*$"
+        ),
+        30,
+    ),
+    LineRule(
+        "newsletter",
+        _rx(
+            r"^(subscribe|sign up|join)\b.*\b(newsletter|updates|inbox|"
+            r"mailing list)\b"
+        ),
+        25,
+    ),
+    LineRule(
+        "advert",
+        _rx(
+            r"^(advertisement|sponsored( content)?|ad|promoted|"
+            r"continue reading below|story continues below)\W*$"
+        ),
+    ),
+    LineRule(
+        "cookies",
+        _rx(
+            r"\b(we use cookies|this (web)?site uses cookies|accept (all )?cookies|"
+            r"cookie (policy|settings|preferences))\b"
+        ),
+        60,
+    ),
+    LineRule(
+        "javascript",
+        _rx(
+            r"\b(enable|turn on|activate) javascript\b|\bjavascript is "
+            r"(disabled|required)\b"
+        ),
+        40,
+    ),
+)
+
+# Phrases of templated SEO paragraphs ("Thank you for visiting our website wich cover about
+# <title>. We hope the information ... bookmark."). One alone can be an article's sentence;
+# two or more in one line are a template, whatever title sits in its slot.
+_SEO_PHRASES = tuple(
+    _rx(p)
+    for p in (
+        r"\bthank(s| you)( so much| very much)? for (visiting|reading|stopping by|your visit|"
+        r"coming|taking the time)",
+        r"\b(wich|which|that) cover(s|ed)? (about|the topic)",
+        r"\bwe hope (the|this|that|our|you)\b.{0,40}\b(information|article|post|content|"
+        r"useful|helpful|enjoy)",
+        r"\bfeel free to (contact|reach|ask|share|leave)",
+        r"\b(do ?n[o']?t|dont) (miss|forget) to (bookmark|share|subscribe|visit|come back)",
+        r"\bbookmark (us|this|our)",
+        r"\bsee you (next time|again|soon|in the next)",
+        r"\b(share|send) (this|it) (with|to) your (friends|family)",
+        r"\bif you (found|find) (this|the|our) (article|post|information|content) (useful|helpful)",
+        r"\bvisit (our|this) (website|site|blog) (again|regularly|often)",
+        r"\b(our|this) (website|site|blog)\b",
+    )
+)
+
+_URL = re.compile(r"https?://\S+|www\.\S+\.\S+", re.I)
+_PROMO = _rx(
+    r"\b(e-?books?|guides?|course|download|get (your|the|a) (copy|free)|unlock|discount|"
+    r"coupon|promo code|buy now|order now|free trial|limited offer|affiliate|"
+    r"shop now|sign up today|grab (your|a) copy)\b"
+)
+# A plug speaks to the reader; a news sentence about e-books or courses does not.
+_CALL_TO_ACTION = _rx(r"\b(your|you|unlock|grab|buy|order|download|shop|discover|click|claim)\b")
+_BYLINE = re.compile(r"^(?i:by|written by|posted by|author:?)\s+((?:[A-Z][\w.'’-]*\s*){1,4})$")
+_SECTION_CUT = {"comment_heading"}
+_LIST_HEADINGS = {"related_heading"}
+
+
+_SEO_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SEO_PHRASES), re.I | re.UNICODE)
+
+
+def _seo_score(line: str) -> int:
+    # One combined search rejects the common case (no SEO phrase at all) in a single pass.
+    if not _SEO_ANY.search(line):
+        return 0
+    return sum(1 for phrase in _SEO_PHRASES if phrase.search(line))
+
+
+class Cleaner:
+    """Removes boilerplate lines from a document's text.
+
+    >>> c = Cleaner()
+    >>> text = "Rain\\nIt rained all day in the city.\\nLeave a Reply"
+    >>> [line.rule for line in c.explain(text, "Rain")]
+    ['title_repeat', None, 'comment_heading']
+    """
+
+    def __init__(self, rules: tuple[LineRule, ...] = RULES) -> None:
+        self.rules = rules
+        self._max_words = max((rule.max_words for rule in rules), default=0)
+        self.passes: list[Callable[[list[Line], str | None], list[Line]]] = [
+            self._mark_rules,
+            self._mark_title_repeats,
+            self._mark_trailing_sections,
+        ]
+
+    def explain(self, text: str, title: str | None) -> list[Line]:
+        """Every line of `text` with the rule that removes it, or None if it is kept."""
+        lines = [Line(raw.strip()) for raw in text.splitlines()]
+        for mark in self.passes:
+            lines = mark(lines, title)
+        return lines
+
+    def clean(self, doc: Document) -> Document:
+        """The document with boilerplate lines removed and its counts and hash refreshed."""
+        lines = self.explain(doc.text, doc.title)
+        kept = _join(line.text for line in lines if line.kept)
+        removed = Counter(line.rule for line in lines if line.rule and line.text)
+        author = doc.author or _byline_author(lines)
+        return replace(
+            doc,
+            text=kept,
+            author=author,
+            word_count=len(kept.split()),
+            text_hash=text_hash(kept),
+            boilerplate_lines_removed=sum(removed.values()),
+            removed_by_rule={str(k): v for k, v in sorted(removed.items())},
+        )
+
+    def _mark_rules(self, lines: list[Line], title: str | None) -> list[Line]:
+        return [
+            Line(line.text, self._rule_for(line.text)) if line.kept and line.text else line
+            for line in lines
+        ]
+
+    def _rule_for(self, text: str) -> str | None:
+        words = len(text.split())
+        if words <= self._max_words:
+            for rule in self.rules:
+                if rule.matches(text, words):
+                    return rule.code
+        if _seo_score(text) >= 2:
+            return "seo_template"
+        if _URL.search(text) and _PROMO.search(text) and _CALL_TO_ACTION.search(text):
+            return "affiliate"
+        if _BYLINE.match(text):
+            return "byline"
+        return None
+
+    def _mark_title_repeats(self, lines: list[Line], title: str | None) -> list[Line]:
+        # The title is a field of its own; copies of it in the text are template (banner,
+        # breadcrumb, repeated heading). Without a title, the first line stands for it.
+        first = next((ln.text for ln in lines if ln.text), "")
+        targets = {normalize(title)} if title else set()
+        targets.discard("")
+        seen_first = False
+        out: list[Line] = []
+        for line in lines:
+            key = normalize(line.text)
+            if line.kept and key and key in targets:
+                out.append(Line(line.text, "title_repeat"))
+                continue
+            if line.kept and key and not title and line.text == first:
+                if seen_first:
+                    out.append(Line(line.text, "title_repeat"))
+                    continue
+                seen_first = True
+            out.append(line)
+        return out
+
+    def _mark_trailing_sections(self, lines: list[Line], title: str | None) -> list[Line]:
+        # A comment section runs to the end of the page; a "Latest posts" heading is followed by
+        # a list of short link titles. Neither is the article.
+        out = list(lines)
+        for i, line in enumerate(out):
+            # Only in the second half: a comment section never comes before the article.
+            if line.rule in _SECTION_CUT and i >= len(out) // 2:
+                out[i + 1 :] = [Line(ln.text, ln.rule or "comment_section") for ln in out[i + 1 :]]
+                break
+            if line.rule in _LIST_HEADINGS:
+                j = i + 1
+                while j < len(out) and (not out[j].text or len(out[j].text.split()) <= 14):
+                    if out[j].kept and out[j].text:
+                        out[j] = Line(out[j].text, "related_links")
+                    j += 1
+        return out
+
+
+def _byline_author(lines: list[Line]) -> str | None:
+    for line in lines:
+        if line.rule == "byline":
+            match = _BYLINE.match(line.text)
+            if match:
+                return match.group(1).strip()
+    return None
+
+
+def _join(lines: object) -> str:
+    """Join kept lines, collapsing runs of blank lines left by removals into one."""
+    out: list[str] = []
+    for text in lines:  # type: ignore[attr-defined]
+        if not text and (not out or not out[-1]):
+            continue
+        out.append(text)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)

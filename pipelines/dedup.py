@@ -1,0 +1,295 @@
+"""Deduplication: canonical URL, exact normalized-text hash, and MinHash near-duplicates.
+
+The only module that imports datasketch. Signatures are datasketch `MinHash` values over word
+shingles. Candidate pairs come from LSH band buckets kept as sorted numpy arrays — the bucket
+stage of datatrove's MinHash design — rather than datasketch's dict-backed `MinHashLSH`, which
+costs ~3 KB per document in memory and persists only by pickling; a band costs 8 bytes per
+document here and persists as a Parquet column of the index. Bands and rows come from
+datasketch's own optimiser for the threshold.
+
+Decisions are deterministic: candidates are visited in keep-rule order (already published, then
+earliest published date, then longest text, then smallest id) and each is compared with what was
+kept before it, so the kept set does not depend on batch or worker count.
+
+>>> opts = DedupOptions(threshold=0.5)
+>>> a = signature("the quick brown fox jumps over the lazy dog " * 5, opts)
+>>> float(similarity(a, a))
+1.0
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from pipelines.clean import normalize
+from pipelines.config import DedupOptions
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "Deduplicator",
+    "IndexEntry",
+    "band_hashes",
+    "bands_for",
+    "signature",
+    "similarity",
+]
+
+Signature = npt.NDArray[np.uint32]
+
+
+def shingles(text: str, size: int) -> list[bytes]:
+    """Word `size`-grams of the normalized text; a text shorter than one shingle is one shingle."""
+    words = normalize(text).split()
+    if len(words) <= size:
+        return [" ".join(words).encode("utf-8")]
+    return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+
+
+@functools.lru_cache(maxsize=8)
+def _template(num_perm: int) -> MinHash:
+    # crc32 is a C call with no Python-level post-processing; datasketch's affine32 scheme
+    # mixes its input with a murmur finaliser, so a simple 32-bit hash is enough here and is
+    # ~2x faster than the default sha1_hash32 (bench/README.md).
+    return MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32)
+
+
+def signature(text: str, options: DedupOptions) -> Signature:
+    """MinHash signature of a text's shingles (`num_perm` uint32 values)."""
+    minhash = _template(options.num_perm).copy()
+    minhash.update_batch(shingles(text, options.shingle_size))
+    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+def similarity(a: Signature, b: Signature) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two signatures."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+@functools.lru_cache(maxsize=32)
+def bands_for(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives plus false negatives at `threshold`."""
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
+def band_hashes(signatures: npt.NDArray[np.uint32], options: DedupOptions) -> npt.NDArray[np.int64]:
+    """One 64-bit hash per band per signature: shape (n, bands)."""
+    bands, rows = bands_for(options.threshold, options.num_perm)
+    signatures = np.atleast_2d(signatures)
+    out = np.empty((len(signatures), bands), dtype=np.uint64)
+    # In chunks: widening to uint64 costs 8 bytes per value, too much for a large index at once.
+    for start in range(0, len(signatures), 8192):
+        sigs = signatures[start : start + 8192, : bands * rows].astype(np.uint64)
+        sigs = sigs.reshape(len(sigs), bands, rows)
+        # Polynomial mix of a band's rows; distinct bands never share buckets (bucket tables
+        # are per band), so no band index needs mixing in.
+        acc = np.zeros((len(sigs), bands), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for r in range(rows):
+                acc = acc * np.uint64(0x100000001B3) + sigs[:, :, r] + np.uint64(r + 1)
+        out[start : start + len(sigs)] = acc
+    return out.view(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """A document published by an earlier run, as the index remembers it."""
+
+    id: str
+    url: str
+    run_id: str
+
+
+@dataclass(slots=True)
+class Candidate:
+    """What deduplication needs to know of a new document (the text itself is not needed)."""
+
+    key: int  # caller's handle, e.g. the row's position in the spool
+    id: str
+    url: str
+    url_key: str
+    text_hash: str
+    published: str | None
+    word_count: int
+    signature: Signature
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """`duplicate_of` is None for a kept document."""
+
+    key: int
+    method: str | None = None
+    duplicate_of: IndexEntry | None = None
+    similarity: float = 1.0
+
+
+@dataclass
+class _Index:
+    """Earlier runs' documents: dictionaries for URL and hash, sorted band arrays for LSH."""
+
+    entries: list[IndexEntry] = field(default_factory=list)
+    by_url: dict[str, int] = field(default_factory=dict)
+    by_hash: dict[str, int] = field(default_factory=dict)
+    signatures: npt.NDArray[np.uint32] | None = None
+    band_order: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    band_sorted: list[npt.NDArray[np.int64]] = field(default_factory=list)
+
+    def near(self, bands: npt.NDArray[np.int64]) -> set[int]:
+        found: set[int] = set()
+        for b, value in enumerate(bands):
+            column = self.band_sorted[b]
+            lo = int(np.searchsorted(column, value, side="left"))
+            hi = int(np.searchsorted(column, value, side="right"))
+            found.update(int(i) for i in self.band_order[b][lo:hi])
+        return found
+
+
+class Deduplicator:
+    """Decides which candidates of a run are duplicates of earlier runs or of each other.
+
+    >>> opts = DedupOptions()
+    >>> d = Deduplicator(opts)
+    >>> sig = signature("a b c d e f g h", opts)
+    >>> c1 = Candidate(0, "id1", "http://a/1", "a/1", "h1", None, 8, sig)
+    >>> c2 = Candidate(1, "id2", "http://b/1", "b/1", "h1", None, 8, sig)
+    >>> [(x.key, x.method) for x in d.decide([c2, c1])]
+    [(0, None), (1, 'exact')]
+    """
+
+    def __init__(self, options: DedupOptions, run_id: str = "") -> None:
+        self.options = options
+        self.run_id = run_id
+        self.index = _Index()
+
+    def load_index(
+        self,
+        entries: list[IndexEntry],
+        url_keys: list[str],
+        text_hashes: list[str],
+        signatures: npt.NDArray[np.uint32],
+    ) -> None:
+        """Load earlier runs' published documents (rows in the same order in every argument)."""
+        idx = _Index(entries=list(entries))
+        idx.by_url = {k: i for i, k in enumerate(url_keys)}
+        idx.by_hash = {h: i for i, h in enumerate(text_hashes)}
+        idx.signatures = signatures.reshape(len(entries), self.options.num_perm)
+        bands = band_hashes(idx.signatures, self.options) if len(entries) else None
+        for b in range(bands_for(self.options.threshold, self.options.num_perm)[0]):
+            column = bands[:, b] if bands is not None else np.empty(0, dtype=np.int64)
+            order = np.argsort(column, kind="stable").astype(np.int32)
+            idx.band_order.append(order)
+            idx.band_sorted.append(column[order])
+        self.index = idx
+
+    def decide(self, candidates: Iterable[Candidate]) -> list[Decision]:
+        """A decision for every candidate, sorted by candidate key."""
+        ordered = sorted(candidates, key=_keep_order)
+        if not ordered:
+            return []
+        sigs = np.stack([c.signature for c in ordered])
+        bands = band_hashes(sigs, self.options)
+        earlier = _bucket_neighbours(bands)
+        run = _RunState(ordered, sigs, np.zeros(len(ordered), dtype=bool), earlier)
+        decisions: list[Decision] = []
+        for pos, cand in enumerate(ordered):
+            decision = self._against_index(cand, bands[pos]) or self._against_run(pos, run)
+            if decision is None:
+                decision = Decision(cand.key)
+                run.kept[pos] = True
+                run.by_url.setdefault(cand.url_key, pos)
+                run.by_hash.setdefault(cand.text_hash, pos)
+            decisions.append(decision)
+        return sorted(decisions, key=lambda d: d.key)
+
+    def _against_index(self, cand: Candidate, bands: npt.NDArray[np.int64]) -> Decision | None:
+        idx = self.index
+        if not idx.entries:
+            return None
+        if cand.url_key in idx.by_url:
+            return Decision(cand.key, "url", idx.entries[idx.by_url[cand.url_key]])
+        if cand.text_hash in idx.by_hash:
+            return Decision(cand.key, "exact", idx.entries[idx.by_hash[cand.text_hash]])
+        assert idx.signatures is not None
+        best = _best(
+            cand.signature,
+            ((i, idx.signatures[i]) for i in sorted(idx.near(bands))),
+            self.options.threshold,
+        )
+        if best is None:
+            return None
+        return Decision(cand.key, "near", idx.entries[best[0]], best[1])
+
+    def _against_run(self, pos: int, run: _RunState) -> Decision | None:
+        cand = run.ordered[pos]
+
+        def entry(slot: int) -> IndexEntry:
+            return IndexEntry(run.ordered[slot].id, run.ordered[slot].url, self.run_id)
+
+        if cand.url_key in run.by_url:
+            return Decision(cand.key, "url", entry(run.by_url[cand.url_key]))
+        if cand.text_hash in run.by_hash:
+            return Decision(cand.key, "exact", entry(run.by_hash[cand.text_hash]))
+        slots = [s for s in run.earlier.get(pos, ()) if run.kept[s]]
+        best = _best(run.sigs[pos], ((s, run.sigs[s]) for s in slots), self.options.threshold)
+        if best is None:
+            return None
+        return Decision(cand.key, "near", entry(best[0]), best[1])
+
+
+@dataclass
+class _RunState:
+    """This run's candidates in keep order, and what has been kept of them so far."""
+
+    ordered: list[Candidate]
+    sigs: npt.NDArray[np.uint32]
+    kept: npt.NDArray[np.bool_]
+    earlier: dict[int, list[int]]
+    by_url: dict[str, int] = field(default_factory=dict)
+    by_hash: dict[str, int] = field(default_factory=dict)
+
+
+def _bucket_neighbours(bands: npt.NDArray[np.int64], leaders: int = 32) -> dict[int, list[int]]:
+    """For each position (in keep order) that shares a band bucket with earlier positions, those
+    earlier positions — at most the first `leaders` of each bucket, which bounds the work on a
+    bucket of thousands of near-identical pages while still reaching the copy that is kept.
+
+    Buckets are found by sorting each band column (datatrove's bucket stage), so memory is a few
+    arrays of n integers rather than a dictionary entry per document and band.
+    """
+    found: dict[int, set[int]] = {}
+    for b in range(bands.shape[1]):
+        column = bands[:, b]
+        order = np.argsort(column, kind="stable")  # stable: equal values stay in keep order
+        _, first, counts = np.unique(column[order], return_index=True, return_counts=True)
+        for start, count in zip(first[counts > 1], counts[counts > 1], strict=True):
+            members = [int(m) for m in order[start : start + count]]
+            for k in range(1, len(members)):
+                found.setdefault(members[k], set()).update(members[: min(k, leaders)])
+    return {pos: sorted(prev) for pos, prev in found.items()}
+
+
+def _best(
+    sig: Signature, others: Iterable[tuple[int, Signature]], threshold: float
+) -> tuple[int, float] | None:
+    """The most similar of `others` at or above `threshold`; ties go to the earliest."""
+    best: tuple[int, float] | None = None
+    for ref, other in others:
+        sim = similarity(sig, other)
+        if sim >= threshold and (best is None or sim > best[1]):
+            best = (ref, sim)
+    return best
+
+
+def _keep_order(c: Candidate) -> tuple[bool, str, int, str]:
+    # Earliest published first (undated last), then longest text, then smallest id.
+    return (c.published is None, c.published or "", -c.word_count, c.id)

@@ -1,0 +1,158 @@
+"""Extraction stage: `Page` → `Document` with main text and metadata, through trafilatura.
+
+The only module that imports trafilatura. HTML goes through trafilatura's extractor (comments
+off, tables on); plain text is taken as it is, its first line as the title when it reads like
+one. Cleaning of the boilerplate trafilatura keeps is the next stage's job (`pipelines.clean`).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor, set_date_params
+
+from pipelines.config import ExtractOptions
+from pipelines.records import Document, Page, Reject, document_id
+from pipelines.urls import canonical_url, domain_of, url_key
+
+__all__ = ["ExtractTimeout", "extract"]
+
+_HTML_LANG = re.compile(
+    r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
+)
+
+
+class ExtractTimeout(BaseException):
+    """A page took longer than the extraction time limit.
+
+    A BaseException, like KeyboardInterrupt, so that the `except Exception` blocks inside
+    trafilatura and htmldate cannot swallow it.
+    """
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise `ExtractTimeout` if the block runs longer than `seconds`.
+
+    Uses SIGALRM, so the limit applies only on a process's main thread — where contentpipe's
+    worker processes run extraction. Elsewhere (inline runs in a thread) the block is unlimited.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise ExtractTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _looks_like_title(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 20 and not line.rstrip().endswith((".", ",", ";", ":"))
+
+
+def _split_title(text: str) -> tuple[str | None, str]:
+    lines = text.strip().splitlines()
+    if len(lines) > 1 and _looks_like_title(lines[0]):
+        return lines[0].strip(), "\n".join(lines[1:])
+    return None, text
+
+
+def _document(page: Page, run_id: str, **fields: object) -> Document:
+    canonical = canonical_url(str(fields.pop("url", None) or page.url))
+    text = str(fields.pop("text"))
+    return Document(
+        id=document_id(url_key(canonical)),
+        url=page.url,
+        canonical_url=canonical,
+        domain=domain_of(canonical),
+        text=text,
+        word_count=len(text.split()),
+        text_hash="",
+        fetched_at=page.fetched_at,
+        run_id=run_id,
+        source=page.source,
+        source_id=page.source_id,
+        boilerplate_lines_removed=0,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _canonical_from_metadata(meta_url: str | None, page_url: str) -> str | None:
+    # A page's own canonical link wins over where we read it from (a file, a mirror); it is
+    # how syndicated copies point at the original.
+    if meta_url and meta_url.startswith(("http://", "https://")):
+        return meta_url
+    return page_url
+
+
+def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reject:
+    """Extract one page; a failure is a `Reject` with a reason, never an exception."""
+
+    def reject(reason: str, detail: str) -> Reject:
+        return Reject(page.url, page.source, page.source_id, "extract", reason, detail, run_id)
+
+    size = len(page.body.encode("utf-8", "surrogatepass"))
+    if size > options.max_page_bytes:
+        return reject(
+            "too_large",
+            f"{page.url}: {size:,} bytes, over the {options.max_page_bytes:,}-byte page limit",
+        )
+    if not page.is_html:
+        title, text = (page.title, page.body) if page.title else _split_title(page.body)
+        return _document(
+            page,
+            run_id,
+            text=text,
+            title=title,
+            author=None,
+            published=page.published,
+            language=None,
+            sitename=None,
+        )
+    extractor = Extractor(
+        output_format="python",
+        precision=options.favor_precision,
+        comments=False,
+        tables=True,
+        with_metadata=True,
+        url=page.url,
+        date_params=set_date_params(options.extensive_dates),
+    )
+    try:
+        with time_limit(options.timeout_seconds):
+            result = bare_extraction(page.body, options=extractor)
+    except ExtractTimeout:
+        return reject(
+            "extract_timeout",
+            f"{page.url}: extraction took longer than {options.timeout_seconds:g} s",
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # trafilatura and lxml raise these on pathological markup.
+        return reject("extract_error", f"{page.url}: {type(exc).__name__}: {exc}")
+    if result is None or isinstance(result, dict) or not (result.text or "").strip():
+        return reject("no_content", f"{page.url}: no main text found")
+    lang = _HTML_LANG.search(page.body[:4096])
+    return _document(
+        page,
+        run_id,
+        url=_canonical_from_metadata(result.url, page.url),
+        text=result.text,
+        title=page.title or result.title,
+        author=result.author,
+        published=page.published or result.date,
+        language=(lang.group(1).lower() if lang else result.language),
+        sitename=result.sitename,
+    )

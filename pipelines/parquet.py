@@ -1,0 +1,179 @@
+"""Parquet at the serialization edge: Arrow schemas derived from `pipelines.records`.
+
+The only module that imports pyarrow. Adding a field to a record adds the column here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.records import Document, Duplicate, Reject
+
+__all__ = [
+    "INDEX_SCHEMA",
+    "SCHEMAS",
+    "SPOOL_SCHEMA",
+    "RowWriter",
+    "read_columns",
+    "read_fixed_width",
+    "read_rows",
+    "schema_of",
+    "write_columns",
+    "write_rows",
+]
+
+T = TypeVar("T")
+
+_ARROW: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    datetime: pa.timestamp("us", tz="UTC"),
+    dict[str, int]: pa.map_(pa.string(), pa.int64()),
+}
+
+
+def schema_of(cls: type, extra: Sequence[pa.Field[Any]] = ()) -> pa.Schema:
+    """The Arrow schema of a record dataclass: optional fields are nullable."""
+    hints = typing.get_type_hints(cls)
+    fields: list[pa.Field[Any]] = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        args = typing.get_args(hint)
+        nullable = isinstance(hint, types.UnionType) and type(None) in args
+        base = next(a for a in args if a is not type(None)) if nullable else hint
+        fields.append(pa.field(f.name, _ARROW[base], nullable=nullable))
+    return pa.schema([*fields, *extra])
+
+
+SCHEMAS: dict[type, pa.Schema] = {cls: schema_of(cls) for cls in (Document, Duplicate, Reject)}
+
+# A shard's candidate documents, with what deduplication needs beside them.
+SPOOL_SCHEMA = schema_of(
+    Document, [pa.field("url_key", pa.string()), pa.field("signature", pa.binary())]
+)
+
+# One row per published document of a run, under <out>/index/v1/.
+_INDEX_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("id", pa.string()),
+    ("url", pa.string()),
+    ("run_id", pa.string()),
+    ("url_key", pa.string()),
+    ("text_hash", pa.string()),
+    ("signature", pa.binary()),
+]
+INDEX_SCHEMA = pa.schema(_INDEX_COLUMNS)
+
+
+def write_columns(path: Path, columns: dict[str, list[Any]], schema: pa.Schema) -> int:
+    """Write plain columns (lists of equal length) to a Parquet file; returns the row count."""
+    table = pa.Table.from_pydict(columns, schema=schema)
+    pq.write_table(table, path, compression="zstd")
+    return table.num_rows
+
+
+def _row(record: Any) -> dict[str, Any]:
+    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    if "removed_by_rule" in row:
+        row["removed_by_rule"] = list(row["removed_by_rule"].items())
+    return row
+
+
+class RowWriter:
+    """Streams records (dataclasses of one type) into a Parquet file in batches, so memory stays
+    flat whatever the row count. Extra keyword columns must be in `schema`.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.parquet"
+    >>> with RowWriter(path, SCHEMAS[Reject]) as w:
+    ...     w.write(Reject(None, "in.txt", None, "read", "empty", "in.txt: empty"))
+    >>> w.count
+    1
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, batch_rows: int = 2000) -> None:
+        self.schema = schema
+        self.batch_rows = batch_rows
+        self.count = 0
+        self._batch: list[dict[str, Any]] = []
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def write(self, record: Any, **extra: Any) -> None:
+        row = _row(record)
+        row.update(extra)
+        self._batch.append(row)
+        self.count += 1
+        if len(self._batch) >= self.batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._writer.write_table(pa.Table.from_pylist(self._batch, schema=self.schema))
+        self._batch = []
+
+    def close(self) -> int:
+        if self._batch or self.count == 0:
+            self._flush()
+        self._writer.close()
+        return self.count
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_rows(path: Path, records: Iterable[Any], schema: pa.Schema) -> int:
+    """Write records (dataclasses of one type) to a Parquet file; returns the row count."""
+    with RowWriter(path, schema) as writer:
+        for record in records:
+            writer.write(record)
+    return writer.count
+
+
+def read_columns(path: Path, columns: list[str]) -> dict[str, list[Any]]:
+    """Some columns of a Parquet file as Python lists."""
+    table = pq.read_table(path, columns=columns)
+    return {name: table.column(name).to_pylist() for name in columns}
+
+
+def read_fixed_width(path: Path, column: str, width: int) -> npt.NDArray[np.uint8]:
+    """A binary column whose values all have `width` bytes, as an (n, width) byte matrix, without
+    making a Python object per value."""
+    array = pq.read_table(path, columns=[column]).column(column).combine_chunks()
+    if array.null_count:
+        raise ValueError(f"{path}: column {column!r} has missing values")
+    if not len(array):
+        return np.empty((0, width), dtype=np.uint8)
+    offset_buf, data_buf = array.buffers()[1], array.buffers()[2]
+    assert offset_buf is not None and data_buf is not None
+    offsets = np.frombuffer(memoryview(offset_buf), dtype=np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    if not np.all(np.diff(offsets) == width):
+        raise ValueError(f"{path}: values of {column!r} are not all {width} bytes wide")
+    data = np.frombuffer(memoryview(data_buf), dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(len(array), width)
+
+
+def read_rows(path: Path, cls: type[T], batch_rows: int = 5000) -> Iterator[T]:
+    """Stream a Parquet file back into records of `cls` (extra columns are ignored)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
+        for row in batch.to_pylist():
+            if "removed_by_rule" in row:
+                row["removed_by_rule"] = dict(row["removed_by_rule"] or [])
+            yield cls(**row)

@@ -1,0 +1,85 @@
+"""Readers adapt input formats into `Page`s at the edge; a bad input becomes a `Reject`.
+
+`read_input(uri)` picks a reader by file extension (`.gz` is undone first for HTML and text):
+
+>>> [type(r).__name__ for r in read_input("missing.xyz")]
+['Reject']
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from pipelines.readers.files import read_html, read_text
+from pipelines.readers.jsonl import read_jsonl
+from pipelines.readers.warc import read_warc
+from pipelines.records import Page, Reject
+from pipelines.storage import StorageError, open_input
+
+__all__ = ["SUFFIXES", "read_input"]
+
+Reader = Callable[[IO[bytes], str, Counter[str]], Iterator[Page | Reject]]
+
+SUFFIXES: dict[str, Reader] = {
+    ".html": read_html,
+    ".htm": read_html,
+    ".xhtml": read_html,
+    ".txt": read_text,
+    ".md": read_text,
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".warc": read_warc,
+}
+
+
+def _reader_for(uri: str) -> tuple[Reader | None, bool]:
+    name = uri.rsplit("/", 1)[-1].lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    if name.endswith(".warc"):
+        return read_warc, False  # warcio undoes per-record gzip itself
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    return SUFFIXES.get(suffix), gz
+
+
+def read_input(uri: str, stats: Counter[str] | None = None) -> Iterator[Page | Reject]:
+    """Yield the pages of one input file, or rejects naming the file and what is wrong with it.
+
+    `stats` counts what is skipped without being a page (e.g. WARC request records).
+    """
+    stats = Counter() if stats is None else stats
+    reader, gz = _reader_for(uri)
+    if reader is None:
+        known = ", ".join(sorted(SUFFIXES))
+        yield Reject(
+            None,
+            uri,
+            None,
+            "read",
+            "unknown_format",
+            f"{uri}: unknown file type (known: {known}, optionally .gz)",
+        )
+        return
+    try:
+        with open_input(uri) as raw:
+            fh: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
+            yield from reader(fh, uri, stats)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield Reject(
+            None,
+            uri,
+            None,
+            "read",
+            "bad_compression",
+            f"{uri}: compressed data is corrupt or truncated ({exc}); "
+            "pages before the damage were kept",
+        )
+    except StorageError as exc:
+        yield Reject(None, uri, None, "read", "unreadable", str(exc))
+    except OSError as exc:
+        yield Reject(None, uri, None, "read", "unreadable", f"{uri}: {exc.strerror or exc}")

@@ -1,0 +1,499 @@
+"""One processing run in three steps, each small enough to be a Prefect task:
+
+1. `plan`: expand sources into input URIs and group them into shards;
+2. `process_shard` (in parallel, one per shard): read → extract → clean → filter → signature,
+   written as a spool of candidate documents under `<out>/_work/run=<id>/`;
+3. `publish`: deduplicate all candidates against each other and the index of earlier runs, write
+   records, duplicates and rejects, add the run's segment to the index, and write the manifest
+   last. A run without a manifest is invisible; rerunning its id overwrites the same keys.
+
+`ingest` chains the three without Prefect. Steps exchange URIs and small reports only.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import secrets
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines import progress
+from pipelines.clean import Cleaner
+from pipelines.config import ProcessOptions
+from pipelines.dedup import Candidate, Deduplicator, IndexEntry, signature
+from pipelines.extract import extract
+from pipelines.filters import min_words
+from pipelines.lock import OutputLock
+from pipelines.parquet import (
+    INDEX_SCHEMA,
+    SCHEMAS,
+    SPOOL_SCHEMA,
+    RowWriter,
+    read_columns,
+    read_fixed_width,
+    read_rows,
+    write_columns,
+    write_rows,
+)
+from pipelines.readers import read_input
+from pipelines.records import Document, Duplicate, Page, Reject
+from pipelines.storage import Store, expand_sources, store_for
+from pipelines.urls import url_key
+from pipelines.workers import map_ordered, resolve_workers
+
+__all__ = [
+    "InputError",
+    "Plan",
+    "RunReport",
+    "ShardReport",
+    "ingest",
+    "new_run_id",
+    "plan",
+    "process_shard",
+    "publish",
+    "start_run",
+]
+
+INDEX_PREFIX = "index/v1"
+
+
+class InputError(ValueError):
+    """The sources name nothing that can be read."""
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id: `20261123T013407Z-3fa9c1`."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Plan:
+    run_id: str
+    date: str
+    shards: list[list[str]]
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ShardReport:
+    index: int
+    docs_key: str
+    rejects_key: str
+    counts: dict[str, int]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    out: str
+    manifest: str
+    counts: dict[str, int]
+    files: dict[str, list[str]]
+    duplicates_sample: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _pending_key(run_id: str) -> str:
+    return f"runs/_pending/{run_id}.json"
+
+
+def start_run(out: str, run_id: str | None = None) -> tuple[str, str]:
+    """Check the output is writable and fix the run's id and date partition.
+
+    The date is recorded on the first attempt, so a rerun of the same id writes to the same
+    keys even on another day.
+    """
+    store = store_for(out)
+    store.check_writable()
+    run_id = run_id or new_run_id()
+    pending = _pending_key(run_id)
+    if store.exists(pending):
+        return run_id, str(json.loads(store.read_bytes(pending))["date"])
+    date = f"{datetime.now(UTC):%Y-%m-%d}"
+    store.write_bytes(pending, json.dumps({"run_id": run_id, "date": date}).encode())
+    return run_id, date
+
+
+def plan(sources: list[str], out: str, options: ProcessOptions, run_id: str | None = None) -> Plan:
+    """Expand sources and group input files into shards of about `options.shard_mb`."""
+    inputs, missing = expand_sources(sources)
+    if not inputs:
+        reasons = "; ".join(reason for _, reason in missing) or "no sources given"
+        raise InputError(f"nothing to ingest: {reasons}")
+    run_id, date = start_run(out, run_id)
+    limit = options.shard_mb * 1024 * 1024
+    shards: list[list[str]] = [[]]
+    size = 0
+    for uri in inputs:
+        if shards[-1] and (size >= limit or len(shards[-1]) >= options.shard_files):
+            shards.append([])
+            size = 0
+        shards[-1].append(uri)
+        size += _size_of(uri)
+    return Plan(run_id, date, shards, missing)
+
+
+def _size_of(uri: str) -> int:
+    if uri.startswith("s3://"):
+        return 1024 * 1024  # listing sizes costs a request each; assume 1 MB per object
+    try:
+        return Path(uri).stat().st_size
+    except OSError:
+        return 0
+
+
+@dataclass
+class _Batch:
+    pages: list[Page]
+    options: ProcessOptions
+    run_id: str
+
+
+@dataclass
+class _Processed:
+    docs: list[tuple[Document, bytes]]
+    rejects: list[Reject]
+
+
+def _process_page(page: Page, batch: _Batch, cleaner: Cleaner) -> tuple[Document, bytes] | Reject:
+    result = extract(page, batch.options.extract, batch.run_id)
+    if isinstance(result, Reject):
+        return result
+    doc = cleaner.clean(result)
+    kept = min_words(doc, batch.options.min_words)
+    if isinstance(kept, Reject):
+        return kept
+    return doc, signature(doc.text, batch.options.dedup).tobytes()
+
+
+def _process_batch(batch: _Batch) -> _Processed:
+    """Extract, clean, filter and sign a batch of pages (runs in a worker process)."""
+    cleaner = Cleaner()
+    out = _Processed([], [])
+    for page in batch.pages:
+        try:
+            result = _process_page(page, batch, cleaner)
+        except Exception as exc:  # one page's bug must not sink the run: record it instead
+            result = Reject(
+                page.url,
+                page.source,
+                page.source_id,
+                "process",
+                "internal_error",
+                f"{page.url}: {type(exc).__name__}: {exc}",
+                batch.run_id,
+            )
+        if isinstance(result, Reject):
+            out.rejects.append(result)
+        else:
+            out.docs.append(result)
+    return out
+
+
+def _batches(
+    pages: Iterable[Page], size: int, options: ProcessOptions, run_id: str
+) -> Iterator[_Batch]:
+    it = iter(pages)
+    while chunk := list(islice(it, size)):
+        yield _Batch(chunk, options, run_id)
+
+
+def process_shard(
+    index: int, inputs: list[str], out: str, run_id: str, options: ProcessOptions
+) -> ShardReport:
+    """Turn one shard of input files into a spool of candidate documents and rejects.
+
+    Documents stream to the spool as they come back from the workers: memory stays flat
+    whatever the shard size.
+    """
+    store = store_for(out)
+    counts: Counter[str] = Counter()
+    work = f"_work/run={run_id}/shard-{index:05d}"
+    docs_key, rejects_key = f"{work}.docs.parquet", f"{work}.rejects.parquet"
+    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmp:
+        docs_path, rejects_path = Path(tmp, "docs.parquet"), Path(tmp, "rejects.parquet")
+        with (
+            RowWriter(docs_path, SPOOL_SCHEMA) as docs,
+            RowWriter(rejects_path, SCHEMAS[Reject]) as rejects,
+        ):
+
+            def reject(item: Reject) -> None:
+                item.run_id = run_id
+                counts[f"rejected.{item.reason}"] += 1
+                rejects.write(item)
+
+            def pages() -> Iterator[Page]:
+                for uri in inputs:
+                    counts["inputs"] += 1
+                    for item in read_input(uri, counts):
+                        if isinstance(item, Reject):
+                            reject(item)
+                        else:
+                            counts["pages"] += 1
+                            yield item
+
+            batches = _batches(pages(), options.batch_pages, options, run_id)
+            for processed in map_ordered(_process_batch, batches, resolve_workers(options.workers)):
+                for rej in processed.rejects:
+                    reject(rej)
+                for doc, sig in processed.docs:
+                    docs.write(doc, url_key=url_key(doc.canonical_url), signature=sig)
+                    counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
+                    for rule, n in doc.removed_by_rule.items():
+                        counts[f"removed_by_rule.{rule}"] += n
+                progress.advance("pages", len(processed.docs) + len(processed.rejects))
+        counts["candidates"] = docs.count
+        store.put_file(docs_key, docs_path)
+        store.put_file(rejects_key, rejects_path)
+    return ShardReport(index, docs_key, rejects_key, dict(counts))
+
+
+def committed_runs(store: Store) -> list[str]:
+    """Ids of runs whose manifest exists: the only runs a reader may see."""
+    keys = store.list_keys("runs/")
+    return sorted(
+        k[len("runs/") : -len(".json")]
+        for k in keys
+        if k.endswith(".json") and "/" not in k[len("runs/") :]
+    )
+
+
+def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) -> int:
+    entries: list[IndexEntry] = []
+    url_keys: list[str] = []
+    hashes: list[str] = []
+    matrices: list[np.ndarray[Any, np.dtype[np.uint32]]] = []
+    width = dedup.options.num_perm * 4
+    for key in store.list_keys(f"{INDEX_PREFIX}/"):
+        run = key.rsplit("run=", 1)[-1].removesuffix(".parquet")
+        if run not in runs:
+            continue  # a crashed run's segment, or the run being redone
+        path = tmp / "index-segment.parquet"
+        store.get_file(key, path)
+        try:
+            sigs = read_fixed_width(path, "signature", width)
+        except ValueError as exc:
+            raise ValueError(
+                f"the index at {store.url(key)} does not match num_perm="
+                f"{dedup.options.num_perm} ({exc}): use the same dedup settings for one output"
+            ) from exc
+        matrices.append(sigs.view(np.uint32))
+        cols = read_columns(path, ["id", "url", "url_key", "text_hash"])
+        # Every row of a segment has the segment's run id: share one string.
+        entries.extend(IndexEntry(i, u, run) for i, u in zip(cols["id"], cols["url"], strict=True))
+        url_keys.extend(cols["url_key"])
+        hashes.extend(cols["text_hash"])
+    matrix = (
+        np.concatenate(matrices)
+        if matrices
+        else np.empty((0, dedup.options.num_perm), dtype=np.uint32)
+    )
+    dedup.load_index(entries, url_keys, hashes, matrix)
+    return len(entries)
+
+
+def _versions() -> dict[str, str]:
+    names = ["contentpipe", "trafilatura", "datasketch", "pyarrow", "boto3", "prefect"]
+    found = {"python": platform.python_version()}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def publish(
+    run: Plan,
+    reports: list[ShardReport],
+    out: str,
+    options: ProcessOptions,
+    sources: list[str],
+    extra: dict[str, Any] | None = None,
+) -> RunReport:
+    """Deduplicate the run's candidates and write its output; the manifest is written last."""
+    store = store_for(out)
+    run_id, date = run.run_id, run.date
+    reports = sorted(reports, key=lambda r: r.index)
+    counts: Counter[str] = Counter()
+    for rep in reports:
+        counts.update(rep.counts)
+    extra = extra or {}
+    counts.update(extra.get("counts", {}))
+    files: dict[str, list[str]] = {"records": [], "duplicates": [], "rejects": [], "index": []}
+    for kind, keys in extra.get("files", {}).items():
+        files.setdefault(kind, []).extend(keys)
+
+    def part(kind: str, n: int) -> str:
+        return f"{kind}/date={date}/run={run_id}/part-{n:05d}.parquet"
+
+    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
+        tmp = Path(tmpdir)
+        dedup = Deduplicator(options.dedup, run_id)
+        counts["index_documents"] = _load_index(
+            store, dedup, set(committed_runs(store)) - {run_id}, tmp
+        )
+
+        candidates: list[Candidate] = []
+        spools: list[Path] = []
+        for rep in reports:
+            path = tmp / f"shard-{rep.index:05d}.parquet"
+            store.get_file(rep.docs_key, path)
+            spools.append(path)
+            cols = read_columns(
+                path, ["id", "url", "url_key", "text_hash", "published", "word_count", "signature"]
+            )
+            # One matrix per shard; each candidate's signature is a view of its row.
+            sigs = np.frombuffer(b"".join(cols["signature"]), dtype=np.uint32).reshape(
+                len(cols["id"]), options.dedup.num_perm
+            )
+            for i in range(len(cols["id"])):
+                candidates.append(
+                    Candidate(
+                        len(candidates),
+                        cols["id"][i],
+                        cols["url"][i],
+                        cols["url_key"][i],
+                        cols["text_hash"][i],
+                        cols["published"][i],
+                        cols["word_count"][i],
+                        sigs[i],
+                    )
+                )
+        decisions = dedup.decide(candidates)
+
+        duplicates: list[Duplicate] = []
+        published: list[Candidate] = []
+        key = 0
+        for n, path in enumerate(spools):
+            local = tmp / f"records-{n:05d}.parquet"
+            with RowWriter(local, SCHEMAS[Document]) as records:
+                for doc in read_rows(path, Document):
+                    decision, cand = decisions[key], candidates[key]
+                    key += 1
+                    target = decision.duplicate_of
+                    if target is None:
+                        records.write(doc)
+                        published.append(cand)
+                        continue
+                    counts[f"duplicates.{decision.method}"] += 1
+                    duplicates.append(
+                        Duplicate(
+                            doc.id,
+                            doc.url,
+                            doc.source,
+                            doc.source_id,
+                            target.id,
+                            target.url,
+                            target.run_id,
+                            str(decision.method),
+                            round(decision.similarity, 4),
+                            run_id,
+                        )
+                    )
+            if records.count:
+                counts["records"] += records.count
+                store.put_file(part("records", n), local)
+                files["records"].append(part("records", n))
+        index_cols: dict[str, list[Any]] = {
+            "id": [c.id for c in published],
+            "url": [c.url for c in published],
+            "run_id": [run_id] * len(published),
+            "url_key": [c.url_key for c in published],
+            "text_hash": [c.text_hash for c in published],
+            "signature": [c.signature.tobytes() for c in published],
+        }
+
+        rejects: list[Reject] = [
+            Reject(None, pattern, None, "read", "not_found", reason, run_id)
+            for pattern, reason in run.missing
+        ]
+        for rep in reports:
+            path = tmp / "rejects-spool.parquet"
+            store.get_file(rep.rejects_key, path)
+            rejects.extend(read_rows(path, Reject))
+        counts["rejected.not_found"] += len(run.missing)
+        counts["rejected"] = len(rejects)
+        counts["duplicates"] = len(duplicates)
+
+        for kind, rows, cls in (
+            ("duplicates", duplicates, Duplicate),
+            ("rejects", rejects, Reject),
+        ):
+            local = tmp / f"{kind}.parquet"
+            write_rows(local, rows, SCHEMAS[cls])
+            store.put_file(part(kind, 0), local)
+            files[kind].append(part(kind, 0))
+
+        segment = f"{INDEX_PREFIX}/run={run_id}.parquet"
+        local = tmp / "index.parquet"
+        write_columns(local, index_cols, INDEX_SCHEMA)
+        store.put_file(segment, local)
+        files["index"].append(segment)
+
+    _remove_stale(
+        store,
+        [f"{kind}/date={date}/run={run_id}/" for kind in ("records", "duplicates", "rejects")],
+        files,
+    )
+    manifest_key = f"runs/{run_id}.json"
+    report = RunReport(
+        run_id,
+        store.uri,
+        store.url(manifest_key),
+        {k: v for k, v in sorted(counts.items()) if v},
+        files,
+        [asdict(d) for d in duplicates[:20]],
+    )
+    manifest = {
+        "run_id": run_id,
+        "date": date,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "out": store.uri,
+        "sources": sources,
+        "options": options.model_dump(mode="json"),
+        "versions": _versions(),
+        "counts": report.counts,
+        "files": files,
+        **{k: v for k, v in extra.items() if k not in ("counts", "files")},
+    }
+    _write_manifest(store, manifest_key, manifest)
+    store.delete([*store.list_keys(f"_work/run={run_id}/"), _pending_key(run_id)])
+    return report
+
+
+def _remove_stale(store: Store, prefixes: list[str], files: dict[str, list[str]]) -> None:
+    """Delete files a failed earlier attempt of this run left that this attempt did not write."""
+    written = {key for keys in files.values() for key in keys}
+    stale = [key for prefix in prefixes for key in store.list_keys(prefix) if key not in written]
+    store.delete(stale)
+
+
+def _write_manifest(store: Store, key: str, manifest: dict[str, Any]) -> None:
+    store.write_bytes(key, json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def ingest(
+    sources: list[str], out: str, options: ProcessOptions | None = None, run_id: str | None = None
+) -> RunReport:
+    """Run plan → process_shard (each shard in turn) → publish in this process, without Prefect."""
+    options = options or ProcessOptions()
+    run_id = run_id or new_run_id()
+    lock = OutputLock(store_for(out), run_id, options.lock_ttl_seconds)
+    with lock.held(options.lock_wait_seconds):
+        run = plan(sources, out, options, run_id)
+        reports = [
+            process_shard(i, shard, out, run.run_id, options) for i, shard in enumerate(run.shards)
+        ]
+        lock.renew()
+        return publish(run, reports, out, options, sources)

@@ -1,0 +1,396 @@
+"""Object storage: `s3://bucket/prefix` through boto3, or a local directory, with one interface.
+
+The only module that imports boto3. Endpoint, region and credentials come from the standard AWS
+environment and config files (`AWS_ENDPOINT_URL`, `AWS_PROFILE`, `~/.aws/config`, ...), so MinIO,
+R2 and Ceph work as they are. Writes are atomic on both backends: a key either holds a whole
+object or does not exist.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import fnmatch
+import functools
+import glob
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+__all__ = [
+    "LocalStore",
+    "S3Store",
+    "StorageError",
+    "Store",
+    "expand_sources",
+    "open_input",
+    "store_for",
+]
+
+_SPOOL_BYTES = 64 * 1024 * 1024
+
+
+class StorageError(RuntimeError):
+    """A storage problem a user can act on; the message names the location and the cause."""
+
+
+class Store(Protocol):
+    """A place for the output: keys are `/`-separated paths relative to the store's root."""
+
+    @property
+    def uri(self) -> str: ...
+
+    def url(self, key: str) -> str: ...
+    def check_writable(self) -> None: ...
+    def read_bytes(self, key: str) -> bytes: ...
+    def write_bytes(self, key: str, data: bytes) -> None: ...
+    def put_file(self, key: str, path: Path) -> None: ...
+    def get_file(self, key: str, path: Path) -> None: ...
+    def exists(self, key: str) -> bool: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+    def delete(self, keys: list[str]) -> None: ...
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None: ...
+    def write_conditional(self, key: str, data: bytes, expect: str | None) -> bool: ...
+
+
+@dataclass
+class LocalStore:
+    """A local directory; writes go to a temporary file first and are renamed into place."""
+
+    root: Path
+
+    @property
+    def uri(self) -> str:
+        return str(self.root)
+
+    def url(self, key: str) -> str:
+        return str(self.root / key)
+
+    def check_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            raise StorageError(f"cannot write to {self.root}: {exc.strerror or exc}") from exc
+
+    def read_bytes(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+
+    def put_file(self, key: str, path: Path) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+
+    def get_file(self, key: str, path: Path) -> None:
+        shutil.copyfile(self.root / key, path)
+
+    def exists(self, key: str) -> bool:
+        return (self.root / key).is_file()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self.root / prefix
+        if not base.exists():
+            return []
+        found = [base] if base.is_file() else [p for p in base.rglob("*") if p.is_file()]
+        keys = (p.relative_to(self.root).as_posix() for p in found)
+        return sorted(k for k in keys if not Path(k).name.startswith("."))
+
+    def delete(self, keys: list[str]) -> None:
+        for key in keys:
+            path = self.root / key
+            path.unlink(missing_ok=True)
+            # Folders are implicit on S3; here, prune the ones a delete leaves empty.
+            for parent in path.parents:
+                if parent == self.root or not parent.is_relative_to(self.root):
+                    break
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object and a version tag for `write_conditional`, or None if it is absent."""
+        try:
+            data = (self.root / key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return data, hashlib.sha1(data).hexdigest()
+
+    def write_conditional(self, key: str, data: bytes, expect: str | None) -> bool:
+        """Write only if the key is absent (`expect` None) or still at version `expect`.
+
+        Atomic between processes of this machine: an advisory lock on a side file serialises
+        the check and the write.
+        """
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with (target.parent / f".{target.name}.guard").open("a") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            current = self.read_versioned(key)
+            if (current is None) != (expect is None) or (current and current[1] != expect):
+                return False
+            self.write_bytes(key, data)
+            return True
+
+
+def _s3_client() -> S3Client:
+    # Clients are thread-safe and costly to build; one per distinct AWS environment.
+    env = tuple(os.environ.get(name) for name in _AWS_ENV)
+    return _cached_client(env)
+
+
+_AWS_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_client(env: tuple[str | None, ...]) -> S3Client:
+    del env  # only the cache key: boto3 reads the environment itself
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 8},
+        # Non-AWS gateways (older MinIO, Ceph) reject botocore's default CRC checksums.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        connect_timeout=10,
+        read_timeout=60,
+    )
+    return boto3.session.Session().client("s3", config=config)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"endpoint unreachable ({exc.kwargs.get('endpoint_url', 'unknown endpoint')})"
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = err.get("Code", "")
+        if code in ("NoSuchBucket", "404"):
+            return "bucket does not exist"
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "403", "AccessDenied"):
+            return f"access denied ({code}): check the credentials"
+        return f"{code}: {err.get('Message', exc)}"
+    return str(exc)
+
+
+@dataclass
+class S3Store:
+    """`s3://bucket/prefix` on any S3-compatible endpoint."""
+
+    bucket: str
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        self.prefix = self.prefix.strip("/")
+        self._client = _s3_client()
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"{what}: {_describe(exc)}") from exc
+
+    def check_writable(self) -> None:
+        with self._errors(f"cannot use s3://{self.bucket}"):
+            self._client.head_bucket(Bucket=self.bucket)
+
+    def read_bytes(self, key: str) -> bytes:
+        with self._errors(f"cannot read {self.url(key)}"):
+            return self._client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        with self._errors(f"cannot write {self.url(key)}"):
+            self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+
+    def put_file(self, key: str, path: Path) -> None:
+        # upload_file switches to multipart for large files; S3 makes the object visible only
+        # once the upload completes, so a reader never sees half a file.
+        with self._errors(f"cannot write {self.url(key)}"):
+            self._client.upload_file(str(path), self.bucket, self._key(key))
+
+    def get_file(self, key: str, path: Path) -> None:
+        with self._errors(f"cannot read {self.url(key)}"):
+            self._client.download_file(self.bucket, self._key(key), str(path))
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
+        return True
+
+    def list_keys(self, prefix: str) -> list[str]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        keys: list[str] = []
+        with self._errors(f"cannot list {self.url(prefix)}"):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self._key(prefix)
+            )
+            for page in pages:
+                keys.extend(obj["Key"][strip:] for obj in page.get("Contents", []))
+        return sorted(keys)
+
+    def delete(self, keys: list[str]) -> None:
+        with self._errors(f"cannot delete from {self.uri}"):
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start : start + 1000]
+                self._client.delete_objects(
+                    Bucket=self.bucket,
+                    Delete={"Objects": [{"Key": self._key(k)} for k in chunk], "Quiet": True},
+                )
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object and its ETag, or None if it is absent."""
+        try:
+            obj = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                return None
+            raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
+        return obj["Body"].read(), obj["ETag"]
+
+    def write_conditional(self, key: str, data: bytes, expect: str | None) -> bool:
+        """S3 conditional writes (If-None-Match: *, If-Match: etag): exactly one racer wins."""
+        extra: dict[str, str] = {"IfNoneMatch": "*"} if expect is None else {"IfMatch": expect}
+        try:
+            self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)  # type: ignore[arg-type]
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
+                return False
+            raise StorageError(f"cannot write {self.url(key)}: {_describe(exc)}") from exc
+        return True
+
+
+def _split_s3(uri: str) -> tuple[str, str]:
+    rest = uri[len("s3://") :]
+    bucket, _, key = rest.partition("/")
+    if not bucket:
+        raise StorageError(f"malformed S3 URI {uri!r}: expected s3://bucket/prefix")
+    return bucket, key
+
+
+def store_for(uri: str) -> Store:
+    """The store for an output location: `s3://bucket/prefix` or a local directory."""
+    if uri.startswith("s3://"):
+        return S3Store(*_split_s3(uri))
+    if "://" in uri:
+        raise StorageError(f"unsupported output location {uri!r}: use s3://bucket/prefix or a path")
+    return LocalStore(Path(uri).expanduser().resolve())
+
+
+def expand_sources(patterns: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Expand files, directories, globs and `s3://` prefixes or globs into input URIs.
+
+    Returns the sorted input URIs and the patterns that matched nothing, each with a reason.
+    """
+    found: list[str] = []
+    missing: list[tuple[str, str]] = []
+    for pattern in patterns:
+        try:
+            matches = _expand_s3(pattern) if pattern.startswith("s3://") else _expand_local(pattern)
+        except StorageError as exc:
+            missing.append((pattern, str(exc)))
+            continue
+        if matches:
+            found.extend(matches)
+        else:
+            missing.append((pattern, f"no input matches {pattern!r}"))
+    return sorted(set(found)), missing
+
+
+def _expand_local(pattern: str) -> list[str]:
+    path = Path(pattern).expanduser()
+    if path.is_dir():
+        files = [p for p in path.rglob("*") if p.is_file()]
+    elif any(ch in pattern for ch in "*?["):
+        files = [Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file()]
+    else:
+        files = [path] if path.is_file() else []
+    return [str(p.resolve()) for p in files if not p.name.startswith(".")]
+
+
+def _expand_s3(pattern: str) -> list[str]:
+    bucket, key = _split_s3(pattern)
+    wild = next((i for i, ch in enumerate(key) if ch in "*?["), None)
+    prefix = key if wild is None else key[:wild]
+    store = S3Store(bucket)
+    keys = store.list_keys(prefix)
+    if wild is not None:
+        keys = [k for k in keys if fnmatch.fnmatchcase(k, key)]
+    elif keys and keys != [key]:
+        # A prefix names a folder only at a `/` boundary: `a/b` must not match `a/bc`.
+        folder = prefix.rstrip("/") + "/"
+        keys = [k for k in keys if k == key or k.startswith(folder)]
+    return [f"s3://{bucket}/{k}" for k in keys if not k.endswith("/")]
+
+
+@contextmanager
+def open_input(uri: str) -> Iterator[IO[bytes]]:
+    """Open an input file (local path or `s3://` URI) for binary reading.
+
+    S3 objects are spooled to memory or a temporary file, so readers get a seekable file.
+    """
+    if not uri.startswith("s3://"):
+        with open(uri, "rb") as fh:
+            yield fh
+        return
+    bucket, key = _split_s3(uri)
+    store = S3Store(bucket)
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        with store._errors(f"cannot read {uri}"):
+            store._client.download_fileobj(bucket, key, spool)
+        spool.seek(0)
+        yield spool

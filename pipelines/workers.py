@@ -1,0 +1,59 @@
+"""Runs CPU-heavy batches (extraction, cleaning, signatures) on worker processes.
+
+Processes are started with `spawn`, never `fork` (forking a process that runs Prefect's or
+boto3's threads deadlocks), and reused for the life of the calling process. In a worker, work
+runs on the main thread, which is what lets `extract.time_limit` use SIGALRM.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+__all__ = ["map_ordered", "resolve_workers"]
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def resolve_workers(workers: int) -> int:
+    """0 means one worker per CPU core."""
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    if workers not in _pools:
+        _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _pools[workers]
+
+
+@atexit.register
+def _shutdown() -> None:
+    for pool in _pools.values():
+        pool.shutdown(cancel_futures=True)
+    _pools.clear()
+
+
+def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Iterator[R]:
+    """`map(fn, items)` on `workers` processes, in input order, with a bounded number of items
+    in flight so memory stays flat whatever the input size. One worker runs inline."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    pool = _pool(workers)
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= workers * 2:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
