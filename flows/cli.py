@@ -1,0 +1,386 @@
+"""The `contentpipe` command line: `ingest`, `extract`, `stats`.
+
+`ingest` runs the Prefect flow (Prefect's ephemeral API unless PREFECT_API_URL points at a
+server); `extract` and `stats` need no Prefect at all and start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines import progress
+from pipelines.clean import Cleaner
+from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
+from pipelines.extract import extract as extract_page
+from pipelines.readers import read_input
+from pipelines.records import Page, Reject
+from pipelines.run import InputError, RunReport, committed_runs
+from pipelines.storage import StorageError, store_for
+
+app = typer.Typer(
+    help="contentpipe: scrape → clean → deduplicate → publish web articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+# Option defaults come from the models, so that the CLI, the flow and the library agree.
+_DEDUP = DedupOptions().model_dump()
+_PROCESS = ProcessOptions().model_dump()
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[str], typer.Argument(help="Files, directories, globs or s3:// prefixes.")
+    ],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="s3://bucket/prefix or a local directory.")
+    ] = "./data",
+    run_id: Annotated[
+        str | None, typer.Option(help="Rerun (repair) this run id instead of a new one.")
+    ] = None,
+    min_words: Annotated[
+        int, typer.Option(help="Reject documents shorter than this after cleaning.")
+    ] = _PROCESS["min_words"],
+    threshold: Annotated[
+        float, typer.Option(help="Near-duplicate Jaccard threshold (0..1).")
+    ] = _DEDUP["threshold"],
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = _DEDUP["num_perm"],
+    shingle_size: Annotated[int, typer.Option(help="Words per shingle.")] = _DEDUP["shingle_size"],
+    workers: Annotated[int, typer.Option(help="Worker processes; 0 = one per core.")] = 0,
+    prefect: Annotated[
+        bool, typer.Option(help="Run as a Prefect flow (--no-prefect: plain run).")
+    ] = True,
+) -> None:
+    """Ingest pages that already exist into a clean, deduplicated corpus."""
+    try:
+        options = ProcessOptions(
+            min_words=min_words,
+            workers=workers,
+            dedup=DedupOptions(threshold=threshold, num_perm=num_perm, shingle_size=shingle_size),
+        )
+        store_for(out).check_writable()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"--{'-'.join(str(p) for p in err['loc'][-1:])}: {err['msg']}") from None
+    except StorageError as exc:
+        raise _fail(str(exc)) from None
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[cyan]{task.completed:,} pages"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        job = bar.add_task("ingesting", total=None)
+        progress.listen(lambda what, n: bar.advance(job, n) if what == "pages" else None)
+        try:
+            if prefect:
+                from flows.ingest import ingest as ingest_flow
+
+                report = ingest_flow(sources, out, options, run_id)
+            else:
+                from pipelines.run import ingest as ingest_plain
+
+                report = ingest_plain(sources, out, options, run_id)
+        except (StorageError, InputError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+        finally:
+            progress.listen(None)
+    _print_summary(report)
+
+
+@app.command()
+def crawl(
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="s3://bucket/prefix or a local directory.")
+    ] = "./data",
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="A sources YAML file (deploy/sources.yaml).")
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="Start page; links followed.")
+    ] = None,
+    sitemap: Annotated[
+        list[str] | None,
+        typer.Option("--sitemap", help="Sitemap, sitemap index or robots.txt URL."),
+    ] = None,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="RSS/Atom feed, or a page announcing one.")
+    ] = None,
+    max_pages: Annotated[int, typer.Option(help="Most pages per source (URL options).")] = 1000,
+    max_depth: Annotated[int, typer.Option(help="Link depth for --url.")] = 2,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow loopback/private addresses (local test sites only).")
+    ] = False,
+    run_id: Annotated[str | None, typer.Option(help="Rerun (repair) this run id.")] = None,
+    user_agent: Annotated[
+        str | None, typer.Option(help="User-Agent (default names contentpipe and a contact URL).")
+    ] = None,
+) -> None:
+    """Crawl sites (politely, incrementally), keep raw pages as WARC, publish clean records."""
+    from pipelines.sources import Source, SourceError, load_sources
+
+    try:
+        chosen = load_sources(sources) if sources else []
+        for kind, urls in (("urls", url), ("sitemap", sitemap), ("feed", feed)):
+            for n, u in enumerate(urls or []):
+                chosen.append(
+                    Source(
+                        name=f"{kind}-{n}",
+                        kind=kind,
+                        urls=[u],
+                        max_pages=max_pages,
+                        max_depth=max_depth,
+                        allow_private=allow_private,
+                    )
+                )
+        if not chosen:
+            raise _fail("give --sources FILE, or at least one --url, --sitemap or --feed")
+        store_for(out).check_writable()
+    except (SourceError, StorageError) as exc:
+        raise _fail(str(exc)) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+    from flows.crawl import crawl as crawl_flow  # slow import
+
+    with console.status("crawling"):
+        try:
+            from flows.crawl import CrawlOptions
+
+            report = crawl_flow(chosen, out, CrawlOptions(user_agent=user_agent), run_id)
+        except (StorageError, InputError, ValueError, RuntimeError) as exc:
+            raise _fail(str(exc)) from None
+    _print_summary(report)
+
+
+@app.command()
+def demo(
+    out: Annotated[str, typer.Option("--out", "-o", help="Where to write.")] = "./data",
+    seeds: Annotated[
+        Path | None, typer.Option(help="Also ingest these plain-text articles.")
+    ] = None,
+) -> None:
+    """Start the bundled demo site on 127.0.0.1, crawl it, ingest the seeds, stop the site."""
+    import importlib.util
+
+    server_py = Path(__file__).resolve().parents[1] / "deploy" / "demo" / "server.py"
+    spec = importlib.util.spec_from_file_location("demo_server", server_py)
+    if spec is None or spec.loader is None:
+        raise _fail(f"the demo site is missing ({server_py})")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    site = module.DemoSite()
+    base = site.start()
+    console.print(f"demo site running on {base}")
+    try:
+        # The sitemap is found through robots.txt, as on a real site.
+        crawl(
+            out=out,
+            sources=None,
+            url=None,
+            sitemap=[f"{base}/robots.txt"],
+            feed=None,
+            max_pages=1000,
+            max_depth=2,
+            allow_private=True,
+            run_id=None,
+            user_agent=None,
+        )
+    finally:
+        site.stop()
+    if seeds and seeds.is_dir():
+        ingest(
+            [str(seeds)],
+            out=out,
+            run_id=None,
+            min_words=_PROCESS["min_words"],
+            threshold=_DEDUP["threshold"],
+            num_perm=_DEDUP["num_perm"],
+            shingle_size=_DEDUP["shingle_size"],
+            workers=0,
+            prefect=True,
+        )
+
+
+def _print_summary(report: RunReport) -> None:
+    from flows.ingest import summary_rows
+
+    table = Table(title=f"run {report.run_id}", show_header=False)
+    table.add_column("metric")
+    table.add_column("count", justify="right")
+    for row in summary_rows(report.counts):
+        table.add_row(row["metric"], f"{row['count']:,}")
+    out = Console(soft_wrap=True)
+    out.print(table)
+    out.print(f"output:   {report.out}")
+    out.print(f"manifest: {report.manifest}")
+    glob = f"{report.out}/records/*/*/*.parquet"
+    out.print(
+        'read it:  duckdb -c "SELECT domain, title, word_count FROM '
+        f"read_parquet('{glob}', hive_partitioning=true) LIMIT 10\"",
+        highlight=False,
+    )
+
+
+@app.command()
+def extract(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Input files (any ingest format); '-' reads one page from stdin."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
+    explain: Annotated[
+        bool, typer.Option(help="Show every removed line and the rule that removed it.")
+    ] = False,
+) -> None:
+    """Pages → cleaned text and metadata, without writing any output (for debugging rules)."""
+    cleaner = Cleaner()
+    options = ExtractOptions()
+    for page_or_reject in _pages(paths):
+        if isinstance(page_or_reject, Reject):
+            console.print(f"[yellow]rejected[/] {page_or_reject.reason}: {page_or_reject.detail}")
+            continue
+        page = page_or_reject
+        raw = extract_page(page, options, run_id="")
+        if isinstance(raw, Reject):
+            console.print(f"[yellow]rejected[/] {raw.reason}: {raw.detail}")
+            continue
+        doc = cleaner.clean(raw)
+        if as_json:
+            record: dict[str, Any] = {
+                "source": page.source,
+                "url": doc.url,
+                "canonical_url": doc.canonical_url,
+                "title": doc.title,
+                "author": doc.author,
+                "published": doc.published,
+                "language": doc.language,
+                "sitename": doc.sitename,
+                "word_count": doc.word_count,
+                "boilerplate_lines_removed": doc.boilerplate_lines_removed,
+                "removed_by_rule": doc.removed_by_rule,
+                "text": doc.text,
+            }
+            if explain:
+                record["removed"] = [
+                    {"line": ln.text, "rule": ln.rule}
+                    for ln in cleaner.explain(raw.text, raw.title)
+                    if ln.rule and ln.text
+                ]
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            continue
+        out = Console()
+        out.rule(f"{page.source}")
+        out.print(f"[bold]{doc.title or '(no title)'}[/]  {doc.author or ''} {doc.published or ''}")
+        if explain:
+            for line in cleaner.explain(raw.text, raw.title):
+                if line.rule and line.text:
+                    out.print(f"[red]- [{line.rule}][/] {line.text}", highlight=False)
+                elif line.text:
+                    out.print(f"  {line.text}", highlight=False)
+        else:
+            out.print(doc.text, highlight=False)
+
+
+def _pages(paths: list[str]) -> Any:
+    for path in paths:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+            html = b"<html" in data[:2048].lower() or b"<!doctype" in data[:2048].lower()
+            yield Page(
+                url="stdin:",
+                body=data.decode("utf-8", "replace"),
+                source="-",
+                content_type="text/html" if html else "text/plain",
+            )
+            continue
+        if not Path(path).exists() and not path.startswith("s3://"):
+            raise _fail(f"{path}: no such file")
+        yield from read_input(path)
+
+
+@app.command()
+def stats(
+    uri: Annotated[
+        str, typer.Argument(help="The output location: s3://bucket/prefix or a directory.")
+    ] = "./data",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the manifests' counts as JSON.")
+    ] = False,
+) -> None:
+    """Runs published to an output (only runs with a manifest), their counts and duplicates."""
+    try:
+        store = store_for(uri)
+        runs = committed_runs(store)
+        manifests = [json.loads(store.read_bytes(f"runs/{r}.json")) for r in runs]
+    except (StorageError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(
+            json.dumps([{"run_id": m["run_id"], "counts": m["counts"]} for m in manifests]) + "\n"
+        )
+        return
+    table = Table(title=f"{store.uri}: {len(runs)} published run(s)")
+    for col in ("run", "date", "pages", "records", "rejected", "dup url", "dup exact", "dup near"):
+        text = col in ("run", "date")
+        table.add_column(col, justify="left" if text else "right", no_wrap=True)
+    total: Counter[str] = Counter()
+    for m in manifests:
+        c = m["counts"]
+        total.update(c)
+        table.add_row(
+            m["run_id"],
+            m["date"],
+            *(
+                str(c.get(k, 0))
+                for k in (
+                    "pages",
+                    "records",
+                    "rejected",
+                    "duplicates.url",
+                    "duplicates.exact",
+                    "duplicates.near",
+                )
+            ),
+        )
+    table.add_row(
+        "total",
+        "",
+        *(
+            str(total.get(k, 0))
+            for k in (
+                "pages",
+                "records",
+                "rejected",
+                "duplicates.url",
+                "duplicates.exact",
+                "duplicates.near",
+            )
+        ),
+    )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()
