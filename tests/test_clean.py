@@ -1,0 +1,153 @@
+"""Boilerplate removal on the user's seeds (real scraped articles) and on generalised variants.
+
+For every seed, the boilerplate lines are labelled by hand below; every other line is article
+text and must survive (in the title or the text), every labelled line must be gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.clean import Cleaner, normalize
+from pipelines.config import ExtractOptions
+from pipelines.extract import extract
+from pipelines.records import Document, Page
+
+BOILERPLATE: dict[str, list[str]] = {
+    "000_bc7cba856f6147bf.txt": [
+        "You need 3 min read Post on Jan 22, 2025",
+        "Xi, Putin Discuss Relations, Ukraine",  # the title, repeated four times in the text
+        "Article with TOC",
+        "Table of Contents",
+        "Keywords: Xi Jinping, Vladimir Putin, China, Russia, Ukraine, Ukraine Conflict, "
+        "Sino-Russian Relations, Geopolitics, International Relations, Multipolar World, Belt and "
+        "Road Initiative, Western Sanctions, Peace Negotiations, Global Power Dynamics.",
+        "Thank you for visiting our website wich cover about Xi, Putin Discuss Relations, Ukraine. "
+        "We hope the information provided has been useful to you. Feel free to contact us if you "
+        "have any questions or need further assistance. See you next time and dont miss to bookmark.",
+        "Latest Posts",
+    ],
+    "001_425fc67f1fadd79e.txt": [],
+    "002_b4d1e2a150973906.txt": [],
+    "003_dcbcbc1c66a60055.txt": [
+        "Photo of author",
+        "By Jordan Martinez",
+        "Unlock the secrets of small business success with ‘How to Start a Small Business: A "
+        "Step-by-Step Guide to Putting Together a Start-Up’, your comprehensive guide to turning "
+        "your entrepreneurial vision into a thriving reality. https://oneupblogs.com/e-book/",
+    ],
+    "004_98ffcff286fe7b4b.txt": [
+        "Also Read | Russia Ukraine War History",
+        "Related Read | Biden Visits Kyiv",
+        "Leave a Reply",
+        "Your email address will not be published. Required fields are marked *",
+    ],
+}
+
+
+def _clean_file(path: Path) -> Document:
+    page = Page(
+        url=path.as_uri(),
+        body=path.read_text(encoding="utf-8"),
+        source=str(path),
+        content_type="text/plain",
+    )
+    doc = extract(page, ExtractOptions(), "test")
+    assert isinstance(doc, Document)
+    return Cleaner().clean(doc)
+
+
+@pytest.mark.parametrize("name", sorted(BOILERPLATE))
+def test_seed_boilerplate_gone_and_article_kept(seeds: Path, name: str) -> None:
+    path = seeds / name
+    doc = _clean_file(path)
+    kept_lines = {normalize(line) for line in doc.text.splitlines()}
+    boilerplate = {normalize(line) for line in BOILERPLATE[name]}
+    for line in BOILERPLATE[name]:
+        assert normalize(line) not in kept_lines, f"boilerplate survived: {line!r}"
+    article = [
+        ln
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and normalize(ln) not in boilerplate
+    ]
+    for line in article:
+        assert normalize(line) in kept_lines or normalize(line) == normalize(doc.title or ""), (
+            f"article line lost: {line!r}"
+        )
+    assert doc.boilerplate_lines_removed >= len(BOILERPLATE[name])
+
+
+def test_seed_byline_becomes_author(seeds: Path) -> None:
+    assert _clean_file(seeds / "003_dcbcbc1c66a60055.txt").author == "Jordan Martinez"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # The same kinds of line with other wording, typos, titles and separators.
+        "Thanks so much for visiting our blog which covers about Rain Floods Downtown Again. "
+        "We hope this article is helpful; don't forget to bookmark us.",
+        "thank you for reading our site that cover about Local Elections. see you again soon!",
+        "12 mins read Posted on March 3, 2024",
+        "Estimated reading time: 4 minutes",
+        "Table of contents [hide]",
+        "Tags: economy, inflation, central bank",
+        "Related searches: best phones 2025, cheap phones",
+        "READ ALSO: Why prices keep rising",
+        "Must Read – Ten things to know about the budget",
+        "See also » The history of the bridge",
+        "Recent Articles",
+        "You might also like",
+        "Leave a Comment",
+        "Get your copy of ‘The Budget Planner Handbook’ today, our best-selling e-book: "
+        "https://example.org/shop/planner",
+        "We use cookies to give you the best experience on our site.",
+        "Please enable JavaScript to view the comments.",
+        "Photo of the author",
+        "Share this post",
+    ],
+)
+def test_generalised_boilerplate_is_removed(line: str) -> None:
+    text = "A long enough article sentence about the city council and its budget.\n" + line
+    verdicts = Cleaner().explain(text, "Some Title")
+    assert verdicts[0].kept
+    assert not verdicts[1].kept, f"not removed: {line!r}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Article sentences that merely mention the same words must stay.
+        "Thank you for visiting, the mayor told the delegation, before the talks began.",
+        "Readers who visited our website last year will remember the flood maps.",
+        "By Monday evening, the river had risen another metre.",
+        "Tags on the recovered crates showed they had come from the northern port.",
+        "The report, which covers about 3,000 households, found rents rose sharply.",
+        "Leave a reply slip at the front desk, the clerk said, and someone will call you back.",
+        "The company's e-book sales, detailed at https://example.org/report, doubled last year.",
+        "Table of contents pages were missing from the recovered manuscript, historians said.",
+    ],
+)
+def test_article_sentences_are_kept(line: str) -> None:
+    verdicts = Cleaner().explain("Intro paragraph of the story.\n" + line, "Some Title")
+    assert all(v.kept for v in verdicts), [v for v in verdicts if not v.kept]
+
+
+def test_comment_section_is_cut_to_the_end() -> None:
+    text = "\n".join(
+        [
+            *(f"Article sentence number {i} about the harbor." for i in range(6)),
+            "Leave a Reply",
+            "Great article, thanks!",
+            "I disagree with paragraph two.",
+        ]
+    )
+    lines = Cleaner().explain(text, None)
+    assert [ln.rule for ln in lines][-3:] == [
+        "comment_heading",
+        "comment_section",
+        "comment_section",
+    ]
+    assert all(ln.kept for ln in lines[:6])

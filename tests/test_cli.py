@@ -1,0 +1,105 @@
+"""The `contentpipe` command line: real subprocesses for ingest (Prefect's ephemeral API on a
+fresh PREFECT_HOME, as on a new machine) and in-process runs for the fast commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import DEMO_SITE
+
+runner = CliRunner()
+
+
+def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_path: Path) -> None:
+    """`make demo`'s command on a fresh PREFECT_HOME, as on a new machine."""
+    out = tmp_path / "data"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "COLUMNS": "200"}
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "flows.cli", "demo", "--out", str(out), "--seeds", str(seeds)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "records written" in done.stdout and "crawl.pages written" in done.stdout
+    assert "read_parquet(" in done.stdout
+    assert "Starting temporary server" in done.stderr + done.stdout  # it went through Prefect
+
+    result = runner.invoke(app, ["stats", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)
+    assert [r["counts"]["records"] for r in runs] == [9, 5]
+    assert runs[0]["counts"]["crawl.pages_written"] == 13
+
+
+def test_crawl_needs_a_source(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["crawl", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "give --sources FILE" in result.output
+    bad = tmp_path / "s.yaml"
+    bad.write_text("sources:\n  - name: x\n    kind: rss\n    urls: [https://a.example/]\n")
+    result = runner.invoke(app, ["crawl", "--sources", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "source x: kind" in result.output
+
+
+def test_extract_json_one_object_per_document(seeds: Path) -> None:
+    seed = seeds / "000_bc7cba856f6147bf.txt"
+    result = runner.invoke(
+        app,
+        [
+            "extract",
+            "--json",
+            str(seed),
+            str(DEMO_SITE / "harbor-ledger-river-bridge-reopens.html"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["source"] for d in docs] == [
+        str(seed),
+        str(DEMO_SITE / "harbor-ledger-river-bridge-reopens.html"),
+    ]
+    assert docs[0]["title"] == "Xi, Putin Discuss Relations, Ukraine"
+    assert "Thank you for visiting" not in docs[0]["text"]
+    assert docs[1]["author"] == "Dana Whitlock" and docs[1]["sitename"] == "The Harbor Ledger"
+    assert docs[1]["canonical_url"] == "https://harborledger.example/2026/river-bridge-reopens"
+
+
+def test_extract_explain_from_stdin() -> None:
+    page = (DEMO_SITE / "metro-briefs-bakery-award.html").read_text()
+    result = runner.invoke(app, ["extract", "--json", "--explain", "-"], input=page)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    rules = {r["rule"] for r in doc["removed"]}
+    assert {"author_photo", "affiliate", "seo_template", "related_heading"} <= rules
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "x", "--out", "ftp://host/x"], "unsupported output location"),
+        (
+            ["ingest", "/definitely/not/here", "--out", "{tmp}/o", "--no-prefect"],
+            "no input matches",
+        ),
+        (["ingest", "x", "--out", "{tmp}/o", "--threshold", "1.5"], "--threshold"),
+        (["extract", "/definitely/not/here.html"], "no such file"),
+    ],
+)
+def test_fatal_errors_exit_non_zero_with_one_line(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_bucket_exits_with_reason(aws_env: str) -> None:
+    result = runner.invoke(app, ["ingest", "x", "--out", "s3://no-such-bucket-xyz/p"])
+    assert result.exit_code == 2
+    assert "bucket does not exist" in result.output

@@ -1,0 +1,139 @@
+"""A run's output contract on both backends: incremental dedup across runs, manifest last,
+crash safety and convergence of reruns."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipelines.run
+from deploy.demo.sitegen import ARTICLES, Article, render
+from pipelines.config import ProcessOptions
+from pipelines.run import committed_runs, ingest
+from pipelines.storage import store_for
+from tests.conftest import DEMO_SITE
+from tests.helpers import listing, rows
+
+OPTS = ProcessOptions(workers=1)
+
+
+def _second_batch(tmp_path: Path) -> Path:
+    """Overlapping new input: two pages already published, one new syndicated copy of a
+    published article, one new article."""
+    d = tmp_path / "batch2"
+    d.mkdir()
+    for name in ("valley-post-library-late-fees.html", "metro-briefs-bakery-award.html"):
+        shutil.copy(DEMO_SITE / name, d / name)
+    wind = next(a for a in ARTICLES if a.slug == "harbor-wind-farm")
+    copy = Article(
+        "wind-copy",
+        "Turbines Approved Off the Harbor",
+        "Wire Staff",
+        "2026-01-22",
+        wind.paragraphs[:-1],
+    )
+    (d / "dailywire-wind-copy.html").write_text(render("northwind", copy, [])[1])
+    new = Article(
+        "ferry-fares",
+        "Ferry Fares Frozen for Another Year",
+        "Lena Moor",
+        "2026-07-01",
+        (
+            "The island ferry company will keep fares at their current level until next summer, its "
+            "board announced after residents complained that crossings had become unaffordable.",
+            "Season tickets for islanders will fall slightly, funded by a surcharge on cars brought "
+            "over by visitors during the peak weeks of July and August.",
+            "The company also plans to add an early sailing on weekdays so that nurses and teachers "
+            "who commute to the mainland can arrive before their shifts begin.",
+        ),
+    )
+    (d / "valley-post-ferry-fares.html").write_text(render("valley-post", new, [])[1])
+    return d
+
+
+def test_second_run_publishes_nothing_the_first_published(
+    out: str, seeds: Path, tmp_path: Path
+) -> None:
+    first = ingest([str(seeds), str(DEMO_SITE)], out, OPTS)
+    assert first.counts["records"] == 14
+    first_ids = {r["id"] for r in rows(out, "records")}
+
+    second = ingest([str(_second_batch(tmp_path))], out, OPTS)
+    new_records = rows(out, "records", second.run_id)
+    assert not {r["id"] for r in new_records} & first_ids
+    assert [Path(r["source"]).name for r in new_records] == ["valley-post-ferry-fares.html"]
+    dups = {Path(d["url"]).name: d for d in rows(out, "duplicates", second.run_id)}
+    assert set(dups) == {
+        "valley-post-library-late-fees.html",
+        "metro-briefs-bakery-award.html",
+        "dailywire-wind-copy.html",
+    }
+    for dup in dups.values():
+        assert dup["duplicate_of"] in first_ids
+        assert dup["duplicate_of_run"] == first.run_id
+    assert dups["dailywire-wind-copy.html"]["method"] == "near"
+    assert dups["valley-post-library-late-fees.html"]["method"] == "url"
+    assert second.counts["index_documents"] == 14
+    assert committed_runs(store_for(out)) == sorted([first.run_id, second.run_id])
+
+
+def test_manifest_lists_files_counts_config_versions(out: str, seeds: Path) -> None:
+    report = ingest([str(seeds)], out, OPTS)
+    store = store_for(out)
+    manifest = json.loads(store.read_bytes(f"runs/{report.run_id}.json"))
+    assert manifest["counts"]["records"] == 5
+    assert manifest["options"]["dedup"]["threshold"] == 0.4
+    assert {"trafilatura", "datasketch", "python"} <= set(manifest["versions"])
+    date = manifest["date"]
+    assert manifest["files"]["records"] == [
+        f"records/date={date}/run={report.run_id}/part-00000.parquet"
+    ]
+    for keys in manifest["files"].values():
+        for key in keys:
+            assert store.exists(key)
+    # Nothing temporary is left behind.
+    assert not [k for k in listing(out) if k.startswith(("_work/", "runs/_pending/"))]
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def test_crash_before_manifest_then_rerun_equals_clean_run(
+    out: str, seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = [str(seeds), str(DEMO_SITE)]
+    original = pipelines.run._write_manifest
+
+    def crash(*args: Any) -> None:
+        raise Crash("injected failure after the data files, before the manifest")
+
+    monkeypatch.setattr(pipelines.run, "_write_manifest", crash)
+    with pytest.raises(Crash):
+        ingest(sources, out, OPTS, run_id="run-a")
+    store = store_for(out)
+    assert committed_runs(store) == []  # invisible: no manifest
+    assert any(k.startswith("records/") for k in listing(out))  # data files were written
+
+    monkeypatch.setattr(pipelines.run, "_write_manifest", original)
+    ingest(sources, out, OPTS, run_id="run-a")
+    ingest(sources, out, OPTS, run_id="run-a")  # rerunning a finished run converges too
+
+    clean = str(tmp_path / "clean")
+    ingest(sources, clean, OPTS, run_id="run-a")
+
+    def snapshot(where: str) -> dict[str, Any]:
+        def strip(r: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in r.items() if k != "fetched_at"}
+
+        return {
+            kind: sorted(map(str, map(strip, rows(where, kind))))
+            for kind in ("records", "duplicates", "rejects")
+        }
+
+    assert snapshot(out) == snapshot(clean)
+    assert listing(out) == listing(clean)
