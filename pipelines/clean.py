@@ -8,7 +8,8 @@ match them: a rule either needs a line to be short and shaped like a label, or n
 independent SEO phrases in one line.
 
 The cleaner is a list of rules plus two structural passes (repeated title, trailing sections);
-per-site template learning (#5) plugs in as one more pass over the same `Line`s.
+per-site template learning (`pipelines.templates`) marks the same `Line`s with what recurs
+across a site's pages.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from pipelines.records import Document
 
-__all__ = ["Cleaner", "Line", "LineRule", "normalize", "text_hash"]
+__all__ = ["Cleaner", "Line", "LineRule", "join_lines", "normalize", "text_hash"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -43,10 +44,12 @@ def text_hash(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a document and the verdict on it (`rule` is None when the line is kept)."""
+    """One line of a document and the verdict on it (`rule` is None when the line is kept;
+    `note` says more about a verdict, such as which site template matched)."""
 
     text: str
     rule: str | None = None
+    note: str | None = None
 
     @property
     def kept(self) -> bool:
@@ -254,7 +257,7 @@ class Cleaner:
     def clean(self, doc: Document) -> Document:
         """The document with boilerplate lines removed and its counts and hash refreshed."""
         lines = self.explain(doc.text, doc.title)
-        kept = _join(line.text for line in lines if line.kept)
+        kept = join_lines(line.text for line in lines if line.kept)
         removed = Counter(line.rule for line in lines if line.rule and line.text)
         author = doc.author or _byline_author(lines)
         return replace(
@@ -335,10 +338,10 @@ def _byline_author(lines: list[Line]) -> str | None:
     return None
 
 
-def _join(lines: object) -> str:
+def join_lines(lines: Iterable[str]) -> str:
     """Join kept lines, collapsing runs of blank lines left by removals into one."""
     out: list[str] = []
-    for text in lines:  # type: ignore[attr-defined]
+    for text in lines:
         if not text and (not out or not out[-1]):
             continue
         out.append(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DedupOptions", "ExtractOptions", "ProcessOptions"]
+__all__ = ["DedupOptions", "ExtractOptions", "ProcessOptions", "TemplateOptions"]
 
 
 class ExtractOptions(BaseModel):
@@ -62,6 +62,31 @@ class DedupOptions(BaseModel):
     shingle_size: int = Field(3, ge=1, le=16, title="Shingle size (words)")
 
 
+class TemplateOptions(BaseModel):
+    """Per-site template learning: what recurs across a site's pages is its template."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = Field(
+        True,
+        title="Learn site templates",
+        description="Remove lines that recur, slots masked, across pages of one site.",
+    )
+    min_pages: int = Field(
+        3,
+        ge=2,
+        title="Template: minimum pages",
+        description="A line is template once seen on this many distinct pages of its site.",
+    )
+    min_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        title="Template: minimum share of pages",
+        description="…and on at least this share of the site's pages (all runs together).",
+    )
+
+
 class ProcessOptions(BaseModel):
     """Everything that decides what a run keeps."""
 
@@ -75,6 +100,7 @@ class ProcessOptions(BaseModel):
     )
     extract: ExtractOptions = Field(default_factory=ExtractOptions)
     dedup: DedupOptions = Field(default_factory=DedupOptions)
+    templates: TemplateOptions = Field(default_factory=TemplateOptions)
     workers: int = Field(
         0,
         ge=0,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,13 +24,16 @@ __all__ = [
     "INDEX_SCHEMA",
     "SCHEMAS",
     "SPOOL_SCHEMA",
+    "TEMPLATE_SCHEMA",
     "RowWriter",
     "read_columns",
     "read_fixed_width",
     "read_rows",
     "schema_of",
+    "sum_template_counts",
     "write_columns",
     "write_rows",
+    "write_template_counts",
 ]
 
 T = TypeVar("T")
@@ -62,7 +65,12 @@ SCHEMAS: dict[type, pa.Schema] = {cls: schema_of(cls) for cls in (Document, Dupl
 
 # A shard's candidate documents, with what deduplication needs beside them.
 SPOOL_SCHEMA = schema_of(
-    Document, [pa.field("url_key", pa.string()), pa.field("signature", pa.binary())]
+    Document,
+    [
+        pa.field("url_key", pa.string()),
+        pa.field("signature", pa.binary()),
+        pa.field("line_keys", pa.list_(pa.uint64())),
+    ],
 )
 
 # One row per published document of a run, under <out>/index/v1/.
@@ -75,6 +83,44 @@ _INDEX_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("signature", pa.binary()),
 ]
 INDEX_SCHEMA = pa.schema(_INDEX_COLUMNS)
+
+# Per-site line-key page counts of one run, under <out>/index/templates/v1/ (key 0: page count).
+_TEMPLATE_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("site", pa.string()),
+    ("key", pa.uint64()),
+    ("pages", pa.int64()),
+]
+TEMPLATE_SCHEMA = pa.schema(_TEMPLATE_COLUMNS)
+
+
+def write_template_counts(path: Path, counts: Mapping[str, Mapping[int, int]]) -> int:
+    """Write per-site key counts (`pipelines.templates.count_pages`); returns the row count."""
+    sites, keys, pages = [], [], []
+    for site, site_counts in sorted(counts.items()):
+        for key, n in site_counts.items():
+            sites.append(site)
+            keys.append(key)
+            pages.append(n)
+    return write_columns(path, {"site": sites, "key": keys, "pages": pages}, TEMPLATE_SCHEMA)
+
+
+def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict[int, int]]:
+    """Sum the counts of several runs; keep each site's page count (key 0) and the keys seen
+    on at least `min_pages` pages. Aggregated in Arrow: the rows can be millions."""
+    if not paths:
+        return {}
+    table = pa.concat_tables(pq.read_table(p, schema=TEMPLATE_SCHEMA) for p in paths)
+    summed = table.group_by(["site", "key"]).aggregate([("pages", "sum")])
+    out: dict[str, dict[int, int]] = {}
+    for site, key, n in zip(
+        summed["site"].to_pylist(),
+        summed["key"].to_pylist(),
+        summed["pages_sum"].to_pylist(),
+        strict=True,
+    ):
+        if site is not None and key is not None and n is not None and (key == 0 or n >= min_pages):
+            out.setdefault(site, {})[key] = n
+    return out
 
 
 def write_columns(path: Path, columns: dict[str, list[Any]], schema: pa.Schema) -> int:

@@ -42,12 +42,15 @@ from pipelines.parquet import (
     read_columns,
     read_fixed_width,
     read_rows,
+    sum_template_counts,
     write_columns,
     write_rows,
+    write_template_counts,
 )
 from pipelines.readers import read_input
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
+from pipelines.templates import TemplateModel, count_pages, line_keys
 from pipelines.urls import url_key
 from pipelines.workers import map_ordered, resolve_workers
 
@@ -65,6 +68,7 @@ __all__ = [
 ]
 
 INDEX_PREFIX = "index/v1"
+TEMPLATES_PREFIX = "index/templates/v1"
 
 
 class InputError(ValueError):
@@ -161,11 +165,13 @@ class _Batch:
 
 @dataclass
 class _Processed:
-    docs: list[tuple[Document, bytes]]
+    docs: list[tuple[Document, bytes, list[int]]]
     rejects: list[Reject]
 
 
-def _process_page(page: Page, batch: _Batch, cleaner: Cleaner) -> tuple[Document, bytes] | Reject:
+def _process_page(
+    page: Page, batch: _Batch, cleaner: Cleaner
+) -> tuple[Document, bytes, list[int]] | Reject:
     result = extract(page, batch.options.extract, batch.run_id)
     if isinstance(result, Reject):
         return result
@@ -173,7 +179,8 @@ def _process_page(page: Page, batch: _Batch, cleaner: Cleaner) -> tuple[Document
     kept = min_words(doc, batch.options.min_words)
     if isinstance(kept, Reject):
         return kept
-    return doc, signature(doc.text, batch.options.dedup).tobytes()
+    keys = line_keys(doc.text, doc.title) if batch.options.templates.enabled else []
+    return doc, signature(doc.text, batch.options.dedup).tobytes(), keys
 
 
 def _process_batch(batch: _Batch) -> _Processed:
@@ -246,8 +253,10 @@ def process_shard(
             for processed in map_ordered(_process_batch, batches, resolve_workers(options.workers)):
                 for rej in processed.rejects:
                     reject(rej)
-                for doc, sig in processed.docs:
-                    docs.write(doc, url_key=url_key(doc.canonical_url), signature=sig)
+                for doc, sig, keys in processed.docs:
+                    docs.write(
+                        doc, url_key=url_key(doc.canonical_url), signature=sig, line_keys=keys
+                    )
                     counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
                     for rule, n in doc.removed_by_rule.items():
                         counts[f"removed_by_rule.{rule}"] += n
@@ -302,6 +311,85 @@ def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) ->
     return len(entries)
 
 
+def _learn_templates(
+    store: Store,
+    spools: list[Path],
+    runs: set[str],
+    dedup: Deduplicator,
+    local: Path,
+    tmp: Path,
+    options: ProcessOptions,
+) -> TemplateModel:
+    """Count this run's line keys per site into `local` (its index segment) and learn the
+    templates from it plus the committed runs' segments."""
+    rows: list[tuple[str, str | None, list[int]]] = []
+    # A page published before (same URL or text) or twice in this run counts once, ever.
+    seen_urls, seen_hashes = set(dedup.index.by_url), set(dedup.index.by_hash)
+    for path in spools:
+        cols = read_columns(path, ["domain", "title", "line_keys", "url_key", "text_hash"])
+        for site, title, keys, ukey, thash in zip(
+            cols["domain"],
+            cols["title"],
+            cols["line_keys"],
+            cols["url_key"],
+            cols["text_hash"],
+            strict=True,
+        ):
+            if ukey in seen_urls or thash in seen_hashes:
+                continue
+            seen_urls.add(ukey)
+            seen_hashes.add(thash)
+            rows.append((site, title, keys))
+    write_template_counts(local, count_pages(rows))
+    paths = [local]
+    for key in store.list_keys(f"{TEMPLATES_PREFIX}/"):
+        run = key.rsplit("run=", 1)[-1].removesuffix(".parquet")
+        if run in runs:
+            paths.append(tmp / f"templates-{run}.parquet")
+            store.get_file(key, paths[-1])
+    return TemplateModel.learn(
+        [sum_template_counts(paths, options.templates.min_pages)], options.templates
+    )
+
+
+def _strip_templates(
+    path: Path, model: TemplateModel, options: ProcessOptions, counts: Counter[str]
+) -> list[Reject]:
+    """Rewrite one spool without its documents' template lines; documents left too short
+    become rejects. Signatures and hashes of changed documents are recomputed."""
+    if not model.templates:
+        return []
+    extra = read_columns(path, ["url_key", "signature", "line_keys"])
+    rows: list[tuple[Document, dict[str, Any]]] = []
+    rejects: list[Reject] = []
+    changed = False
+    for i, doc in enumerate(read_rows(path, Document)):
+        keys = extra["line_keys"][i]
+        stripped = model.strip(doc, keys)
+        sig = extra["signature"][i]
+        if stripped is not doc:
+            changed = True
+            removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
+            counts["boilerplate_lines_removed"] += removed
+            counts["removed_by_rule.template"] += removed
+            kept = min_words(stripped, options.min_words)
+            if isinstance(kept, Reject):
+                counts["candidates"] -= 1
+                counts[f"rejected.{kept.reason}"] += 1
+                rejects.append(kept)
+                continue
+            sig = signature(stripped.text, options.dedup).tobytes()
+            keys = [k for k in keys if k not in model.templates[doc.domain]]
+        rows.append(
+            (stripped, {"url_key": extra["url_key"][i], "signature": sig, "line_keys": keys})
+        )
+    if changed:
+        with RowWriter(path, SPOOL_SCHEMA) as writer:
+            for doc, cols in rows:
+                writer.write(doc, **cols)
+    return rejects
+
+
 def _versions() -> dict[str, str]:
     names = ["contentpipe", "trafilatura", "datasketch", "pyarrow", "boto3", "prefect"]
     found = {"python": platform.python_version()}
@@ -340,16 +428,27 @@ def publish(
     with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
         tmp = Path(tmpdir)
         dedup = Deduplicator(options.dedup, run_id)
-        counts["index_documents"] = _load_index(
-            store, dedup, set(committed_runs(store)) - {run_id}, tmp
-        )
+        runs_before = set(committed_runs(store)) - {run_id}
+        counts["index_documents"] = _load_index(store, dedup, runs_before, tmp)
 
-        candidates: list[Candidate] = []
         spools: list[Path] = []
         for rep in reports:
             path = tmp / f"shard-{rep.index:05d}.parquet"
             store.get_file(rep.docs_key, path)
             spools.append(path)
+        template_rejects: list[Reject] = []
+        if options.templates.enabled:
+            local = tmp / "templates.parquet"
+            model = _learn_templates(store, spools, runs_before, dedup, local, tmp, options)
+            for path in spools:
+                template_rejects.extend(_strip_templates(path, model, options, counts))
+            segment = f"{TEMPLATES_PREFIX}/run={run_id}.parquet"
+            store.put_file(segment, local)
+            files["index"].append(segment)
+            counts["templates_known"] = model.template_count()
+
+        candidates: list[Candidate] = []
+        for path in spools:
             cols = read_columns(
                 path, ["id", "url", "url_key", "text_hash", "published", "word_count", "signature"]
             )
@@ -422,6 +521,7 @@ def publish(
             path = tmp / "rejects-spool.parquet"
             store.get_file(rep.rejects_key, path)
             rejects.extend(read_rows(path, Reject))
+        rejects.extend(template_rejects)
         counts["rejected.not_found"] += len(run.missing)
         counts["rejected"] = len(rejects)
         counts["duplicates"] = len(duplicates)

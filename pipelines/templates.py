@@ -1,0 +1,188 @@
+"""Per-site template learning: a line that recurs across pages of one site, once its variable
+slots are masked (the page's title, names, dates, numbers), is that site's template.
+
+Generic rules (`pipelines.clean`) know the *kinds* of SEO lines; a site's own furniture — its
+tagline, its app plug, its "<title> was written by <name> for The Ledger" footer — is only
+visible across pages. So each kept line gets a key, the hash of its masked text
+(`line_keys`); a run counts on how many pages of each site each key occurs (`count_pages`,
+kept in the output's index and summed over runs), and a key seen on enough of a site's pages
+is removed from every page of that site (`TemplateModel.strip`), with the site and the page
+count as its explanation.
+
+Guards, so that the article is never mistaken for template:
+- statistics are per site: a sentence quoted by many sites (syndication) never adds up;
+- a page counts once per distinct title within a site, so the same article published twice on
+  one site (URL variants, reposts) does not make its own sentences look recurrent;
+- a key must be on at least `min_pages` pages and on `min_share` of the site's pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from pipelines.clean import Line, join_lines, normalize, text_hash
+from pipelines.config import TemplateOptions
+from pipelines.records import Document
+
+__all__ = ["TemplateModel", "content_lines", "count_pages", "line_keys", "mask"]
+
+SITE_PAGES = 0  # the key under which a site's page count is kept
+DATA_LINE = 1  # the key of lines that are slots and at most one word (a score, a date, a name)
+_MONTH = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|am|pm)\b"
+)
+_DIGITS = re.compile(r"\b\w*\d\w*\b")
+# Two or more capitalised words in a row: a name, a title in title case, a place.
+_CAP = r"[A-Z][\w'\u2019.-]*"
+_NAME = re.compile(rf"\b{_CAP}(?:\s+(?:of|de|van|von|the|and|&)?\s*{_CAP})*")
+_FIRST = re.compile(r"^\W*\w+")
+_WORDS_LEFT = re.compile(r"\b(?!qqtitle\b|qqname\b|qqdate\b|qqnum\b)\w+")
+_SLOTS = re.compile(r"\b(qqtitle|qqname|qqdate|qqnum)(\s+(qqtitle|qqname|qqdate|qqnum))+\b")
+
+
+def mask(line: str, title: str | None = None) -> str:
+    """The line's shape: normalized, with the page's title, names, dates and numbers as slots.
+
+    >>> mask("Thank you for visiting our website wich cover about Rain in Oslo.", "Rain in Oslo")
+    'thank you for visiting our website wich cover about qqtitle'
+    >>> mask("You need 3 min read Post on November 20, 2024")
+    'you need qqnum min read qqname on qqnum'
+    >>> mask("Written by Jane Doe for The Harbor Ledger")
+    'written by qqname for qqname'
+    """
+    text = line
+    if title and title.strip():
+        words = re.findall(r"\w+", title)
+        if words:
+            pattern = r"\W+".join(re.escape(w) for w in words)
+            text = re.sub(pattern, " qqtitle ", text, flags=re.I)
+    first = _FIRST.match(text)
+    head, rest = (text[: first.end()], text[first.end() :]) if first else ("", text)
+    text = head + _NAME.sub(" qqname ", rest)
+    text = normalize(text)
+    text = _MONTH.sub("qqdate", text)
+    text = _DIGITS.sub("qqnum", text)
+    # "qqdate qqnum qqnum" and "qqnum qqnum" are the same slot: a date however it is written.
+    return _SLOTS.sub(lambda m: "qqnum" if "qqnum" in m.group(0) else m.group(1), text)
+
+
+def _key(masked: str) -> int:
+    literal = len(_WORDS_LEFT.findall(masked))
+    if literal < 2 and literal != len(masked.split()):
+        return DATA_LINE  # "leeds qqnum", "by qqname", "qqnum": data, never template
+    digest = hashlib.blake2b(masked.encode("utf-8"), digest_size=8).digest()
+    return max(int.from_bytes(digest, "little"), 2)
+
+
+def content_lines(text: str) -> list[str]:
+    """The non-empty lines of a text, the unit that keys are computed for."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def line_keys(text: str, title: str | None) -> list[int]:
+    """One key per non-empty line of `text` (a cleaned document's text), in order."""
+    return [_key(mask(line, title)) for line in content_lines(text)]
+
+
+def count_pages(rows: Iterable[tuple[str, str | None, list[int]]]) -> dict[str, Counter[int]]:
+    """Per site, on how many distinct pages each key occurs; `SITE_PAGES` counts the pages.
+
+    `rows` are (site, title, keys) per document. A title seen before on the same site adds
+    nothing: reposts of one article must not make its own sentences look like template.
+    """
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    titles: dict[str, set[str]] = defaultdict(set)
+    for site, title, keys in rows:
+        if not site:
+            continue
+        if title:
+            norm = normalize(title)
+            if norm in titles[site]:
+                continue
+            titles[site].add(norm)
+        site_counts = counts[site]
+        site_counts[SITE_PAGES] += 1
+        site_counts.update(set(keys) - {DATA_LINE})
+    return dict(counts)
+
+
+@dataclass
+class TemplateModel:
+    """Templates per site: key → pages it was seen on, for the keys that pass the thresholds."""
+
+    options: TemplateOptions
+    templates: dict[str, dict[int, int]] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def learn(
+        cls, counts: Iterable[Mapping[str, Mapping[int, int]]], options: TemplateOptions
+    ) -> TemplateModel:
+        """Sum per-run counts (earlier runs' and this run's) and keep the recurrent keys."""
+        total: dict[str, Counter[int]] = defaultdict(Counter)
+        for run_counts in counts:
+            for site, site_counts in run_counts.items():
+                total[site].update(site_counts)
+        model = cls(options)
+        for site, site_counts in total.items():
+            pages = site_counts[SITE_PAGES]
+            need = max(options.min_pages, math.ceil(options.min_share * pages))
+            found = {k: n for k, n in site_counts.items() if k != SITE_PAGES and n >= need}
+            model.pages[site] = pages
+            if found:
+                model.templates[site] = found
+        return model
+
+    def mark(self, lines: list[Line], site: str, title: str | None) -> list[Line]:
+        """`lines` (a cleaner's verdicts) with kept lines of the site's template marked."""
+        found = self.templates.get(site)
+        if not found:
+            return lines
+        out: list[Line] = []
+        for line in lines:
+            n = found.get(_key(mask(line.text, title))) if line.kept and line.text.strip() else None
+            if n is None:
+                out.append(line)
+            else:
+                note = f"template of {site}, on {n} of {self.pages[site]} pages"
+                out.append(Line(line.text, "template", note))
+        return out
+
+    def strip(self, doc: Document, keys: list[int]) -> Document:
+        """`doc` without its template lines (`keys` are its `line_keys`); counts refreshed."""
+        found = self.templates.get(doc.domain)
+        if not found or not any(k in found for k in keys):
+            return doc
+        lines = content_lines(doc.text)
+        if len(lines) != len(keys):
+            raise ValueError(f"{doc.url}: {len(keys)} line keys for {len(lines)} lines")
+        drop = {i for i, k in enumerate(keys) if k in found}
+        kept_lines: list[str] = []
+        n = 0  # index among the non-empty lines, which the keys are aligned with
+        for line in doc.text.split("\n"):
+            if line.strip():
+                n += 1
+                if n - 1 in drop:
+                    continue
+            kept_lines.append(line)
+        kept = join_lines(kept_lines)
+        removed = dict(doc.removed_by_rule)
+        removed["template"] = removed.get("template", 0) + len(drop)
+        return replace(
+            doc,
+            text=kept,
+            word_count=len(kept.split()),
+            text_hash=text_hash(kept),
+            boilerplate_lines_removed=doc.boilerplate_lines_removed + len(drop),
+            removed_by_rule=dict(sorted(removed.items())),
+        )
+
+    def template_count(self) -> int:
+        return sum(len(v) for v in self.templates.values())

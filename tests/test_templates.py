@@ -1,0 +1,138 @@
+"""Per-site template learning through real runs: a site's own furniture, with the title and
+other slots changing on every page, is learned from its pages, carried across runs, and never
+confused with the article — not with sentences quoted across sites, not with reposts."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from deploy.demo.sitegen import ARTICLES, Article
+from pipelines.clean import Cleaner, Line
+from pipelines.config import ProcessOptions, TemplateOptions
+from pipelines.run import ingest
+from pipelines.templates import TemplateModel, count_pages, line_keys, mask
+from tests.helpers import rows
+
+OPTS = ProcessOptions(workers=1, min_words=20)
+
+# Site-specific lines no generic rule knows: only recurrence across pages reveals them.
+FURNITURE = (
+    "{title} is brought to you by the Quarry Gazette newsroom, read by {n},000 locals weekly.",
+    "Got a tip about {title}? Our reporters answer every message within {n} hours.",
+    "Quarry Gazette members get early access to stories like this one.",
+)
+QUOTE = (
+    "We will not stop until every household in the valley has clean water, the minister said "
+    "at the opening ceremony on the riverbank."
+)
+
+
+def page(site: str, article: Article, n: int, extra: tuple[str, ...] = ()) -> str:
+    lines = [f.format(title=article.title, n=n + 3) for f in FURNITURE]
+    body = [*article.paragraphs, *extra]
+    paras = "".join(
+        f"<p>{html.escape(p)}</p>" for p in [*body[:1], lines[0], *body[1:], *lines[1:]]
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>{html.escape(article.title)}</title>"
+        f'<link rel="canonical" href="https://{site}/{article.slug}-{n}">'
+        f"</head><body><article><h1>{html.escape(article.title)}</h1>{paras}"
+        "</article></body></html>"
+    )
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text)
+    return root / name
+
+
+def texts(out: str, run_id: str | None = None) -> dict[str, str]:
+    return {r["canonical_url"]: r["text"] for r in rows(out, "records", run_id)}
+
+
+def test_a_sites_templated_lines_are_learned_and_removed_and_the_article_kept(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES[:4]):
+        write(src, f"{n}.html", page("quarry.example", article, n))
+    out = str(tmp_path / "out")
+    report = ingest([str(src)], out, OPTS)
+    got = texts(out)
+    assert len(got) == 4
+    for article in ARTICLES[:4]:
+        (text,) = [t for url, t in got.items() if article.slug in url]
+        assert "Quarry Gazette" not in text and "Got a tip" not in text
+        for para in article.paragraphs:
+            assert para in text
+    assert report.counts["removed_by_rule.template"] == 12
+
+
+def test_the_template_is_known_from_a_sites_first_page_in_the_next_run(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    for n, article in enumerate(ARTICLES[:3]):
+        write(tmp_path / "run1", f"{n}.html", page("quarry.example", article, n))
+    ingest([str(tmp_path / "run1")], out, OPTS)
+    new = write(tmp_path / "run2", "new.html", page("quarry.example", ARTICLES[4], 9))
+    second = ingest([str(new)], out, OPTS)
+    (text,) = texts(out, second.run_id).values()
+    assert "Quarry Gazette" not in text and "Got a tip" not in text
+    assert all(para in text for para in ARTICLES[4].paragraphs)
+    # The same page alone, with no history, keeps the lines: nothing recurs yet.
+    alone = str(tmp_path / "alone")
+    ingest([str(new)], alone, OPTS)
+    (text,) = texts(alone).values()
+    assert "Quarry Gazette" in text
+
+
+def test_a_sentence_quoted_across_sites_is_not_template(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES[:4]):
+        write(src, f"{n}.html", page(f"site{n}.example", article, n, extra=(QUOTE,)))
+    out = str(tmp_path / "out")
+    ingest([str(src)], out, OPTS)
+    got = texts(out)
+    assert len(got) == 4 and all(QUOTE in text for text in got.values())
+
+
+def test_reposts_of_one_article_on_one_site_do_not_make_it_template(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    article = ARTICLES[0]
+    for n in range(4):  # the same article under four URLs of one site
+        write(src, f"{n}.html", page("quarry.example", article, n))
+    out = str(tmp_path / "out")
+    report = ingest([str(src)], out, OPTS)
+    (text,) = texts(out).values()
+    assert all(para in text for para in article.paragraphs)
+    assert report.counts.get("removed_by_rule.template", 0) == 0
+
+
+def test_masking_makes_slots_equal_and_data_lines_never_template() -> None:
+    a = mask("Got a tip about Rain in Oslo? We answer within 4 hours.", "Rain in Oslo")
+    b = mask("Got a tip about Ferry fares frozen? We answer within 12 hours.", "Ferry fares frozen")
+    assert a == b
+    scores = [line_keys("Leeds United 2 Chelsea 1", None)[0] for _ in range(5)]
+    counts = count_pages([("s.example", f"match {i}", [k]) for i, k in enumerate(scores)])
+    model = TemplateModel.learn([counts], TemplateOptions())
+    assert not model.templates
+
+
+def test_explain_names_the_template_and_its_page_count() -> None:
+    titles = ["Rain in Oslo", "Ferry fares frozen", "Bridge reopens", "Museum hours"]
+    rows_ = [
+        ("q.example", t, line_keys(f"Got a tip about {t}? Write to us.\nBody of {i}.", t))
+        for i, t in enumerate(titles)
+    ]
+    model = TemplateModel.learn([count_pages(rows_)], TemplateOptions())
+    text = "Got a tip about Snow? Write to us.\nA fresh article body."
+    lines = model.mark(Cleaner().explain(text, "Snow"), "q.example", "Snow")
+    assert lines == [
+        Line(
+            "Got a tip about Snow? Write to us.",
+            "template",
+            "template of q.example, on 4 of 4 pages",
+        ),
+        Line("A fresh article body."),
+    ]
