@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,9 +24,10 @@ from pipelines.clean import Cleaner
 from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
 from pipelines.extract import extract as extract_page
 from pipelines.readers import read_input
-from pipelines.records import Page, Reject
-from pipelines.run import InputError, RunReport, committed_runs
+from pipelines.records import Document, Page, Reject
+from pipelines.run import InputError, RunReport, committed_runs, template_model
 from pipelines.storage import StorageError, store_for
+from pipelines.templates import line_keys
 
 app = typer.Typer(
     help="contentpipe: scrape → clean → deduplicate → publish web articles.",
@@ -251,22 +253,42 @@ def extract(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
     explain: Annotated[
-        bool, typer.Option(help="Show every removed line and the rule that removed it.")
+        bool,
+        typer.Option(help="Show every removed line and the rule or site template that removed it."),
     ] = False,
+    templates: Annotated[
+        str | None,
+        typer.Option(
+            help="An output (directory or s3://) whose learned site templates apply too; "
+            "without it, templates are learned from the given pages alone."
+        ),
+    ] = None,
 ) -> None:
-    """Pages → cleaned text and metadata, without writing any output (for debugging rules)."""
+    """Pages → cleaned text and metadata, without writing any output (for debugging rules).
+
+    Lines that recur across the given pages of one site (slots such as the title masked) are
+    that site's template and are removed as in a run.
+    """
     cleaner = Cleaner()
     options = ExtractOptions()
+    raws: list[tuple[Page, Document]] = []
     for page_or_reject in _pages(paths):
         if isinstance(page_or_reject, Reject):
             console.print(f"[yellow]rejected[/] {page_or_reject.reason}: {page_or_reject.detail}")
             continue
-        page = page_or_reject
-        raw = extract_page(page, options, run_id="")
+        raw = extract_page(page_or_reject, options, run_id="")
         if isinstance(raw, Reject):
             console.print(f"[yellow]rejected[/] {raw.reason}: {raw.detail}")
             continue
-        doc = cleaner.clean(raw)
+        raws.append((page_or_reject, raw))
+    cleaned = [cleaner.clean(raw) for _, raw in raws]
+    try:
+        model = template_model(cleaned, templates)
+    except (StorageError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    for (page, raw), first in zip(raws, cleaned, strict=True):
+        doc = model.strip(first, line_keys(first.text, first.title))
+        lines = model.mark(cleaner.explain(raw.text, raw.title), raw.domain, raw.title)
         if as_json:
             record: dict[str, Any] = {
                 "source": page.source,
@@ -284,8 +306,8 @@ def extract(
             }
             if explain:
                 record["removed"] = [
-                    {"line": ln.text, "rule": ln.rule}
-                    for ln in cleaner.explain(raw.text, raw.title)
+                    {"line": ln.text, "rule": ln.rule, "note": ln.note}
+                    for ln in lines
                     if ln.rule and ln.text
                 ]
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -294,11 +316,13 @@ def extract(
         out.rule(f"{page.source}")
         out.print(f"[bold]{doc.title or '(no title)'}[/]  {doc.author or ''} {doc.published or ''}")
         if explain:
-            for line in cleaner.explain(raw.text, raw.title):
+            for line in lines:
                 if line.rule and line.text:
-                    out.print(f"[red]- [{line.rule}][/] {line.text}", highlight=False)
+                    why = f"{line.rule}: {line.note}" if line.note else line.rule
+                    tag = escape(f"[{why}]")
+                    out.print(f"[red]- {tag}[/] {escape(line.text)}", highlight=False)
                 elif line.text:
-                    out.print(f"  {line.text}", highlight=False)
+                    out.print(f"  {escape(line.text)}", highlight=False)
         else:
             out.print(doc.text, highlight=False)
 

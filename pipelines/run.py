@@ -65,6 +65,7 @@ __all__ = [
     "process_shard",
     "publish",
     "start_run",
+    "template_model",
 ]
 
 INDEX_PREFIX = "index/v1"
@@ -341,7 +342,13 @@ def _learn_templates(
             seen_hashes.add(thash)
             rows.append((site, title, keys))
     write_template_counts(local, count_pages(rows))
-    paths = [local]
+    return _template_model(store, runs, [local], tmp, options)
+
+
+def _template_model(
+    store: Store, runs: set[str], paths: list[Path], tmp: Path, options: ProcessOptions
+) -> TemplateModel:
+    paths = list(paths)
     for key in store.list_keys(f"{TEMPLATES_PREFIX}/"):
         run = key.rsplit("run=", 1)[-1].removesuffix(".parquet")
         if run in runs:
@@ -350,6 +357,22 @@ def _learn_templates(
     return TemplateModel.learn(
         [sum_template_counts(paths, options.templates.min_pages)], options.templates
     )
+
+
+def template_model(
+    docs: Iterable[Document], out: str | None = None, options: ProcessOptions | None = None
+) -> TemplateModel:
+    """The site templates learned from `docs` plus, if `out` is given, every committed run of
+    that output (what `contentpipe extract --templates OUT` explains with)."""
+    options = options or ProcessOptions()
+    counts = count_pages((d.domain, d.title, line_keys(d.text, d.title)) for d in docs)
+    if out is None:
+        return TemplateModel.learn([counts], options.templates)
+    store = store_for(out)
+    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
+        local = Path(tmpdir, "local.parquet")
+        write_template_counts(local, counts)
+        return _template_model(store, set(committed_runs(store)), [local], Path(tmpdir), options)
 
 
 def _strip_templates(

@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from deploy.demo.sitegen import ARTICLES
 from flows.cli import app
+from pipelines.config import ProcessOptions
+from pipelines.run import ingest
 from tests.conftest import DEMO_SITE
+from tests.test_templates import page, write
 
 runner = CliRunner()
 
@@ -76,6 +80,32 @@ def test_extract_explain_from_stdin() -> None:
     doc = json.loads(result.stdout)
     rules = {r["rule"] for r in doc["removed"]}
     assert {"author_photo", "affiliate", "seo_template", "related_heading"} <= rules
+
+
+def test_extract_explain_names_the_site_template_learned_from_the_pages(tmp_path: Path) -> None:
+    for n, article in enumerate(ARTICLES[:4]):
+        write(tmp_path / "site", f"{n}.html", page("quarry.example", article, n))
+    pages = sorted(str(p) for p in (tmp_path / "site").glob("*.html"))
+    result = runner.invoke(app, ["extract", "--explain", *pages], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert (
+        "[template: template of quarry.example, on 4 of 4 pages] Got a tip about" in result.output
+    )
+    assert "[title_repeat] County Library Drops Late Fees for Good" in result.output
+
+    # One new page alone knows nothing; with --templates it uses what a run learned.
+    out = tmp_path / "out"
+    ingest(pages[:3], str(out), ProcessOptions(workers=1))
+    new = write(tmp_path / "new", "new.html", page("quarry.example", ARTICLES[5], 7))
+    alone = json.loads(runner.invoke(app, ["extract", "--json", "--explain", str(new)]).stdout)
+    assert "Quarry Gazette members" in alone["text"]
+    result = runner.invoke(
+        app, ["extract", "--json", "--explain", "--templates", str(out), str(new)]
+    )
+    doc = json.loads(result.stdout)
+    assert "Quarry Gazette members" not in doc["text"]
+    notes = [r["note"] for r in doc["removed"] if r["rule"] == "template"]
+    assert notes == ["template of quarry.example, on 4 of 4 pages"] * 3  # 3 learned + itself
 
 
 @pytest.mark.parametrize(
