@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from pipelines.records import Document
 
-__all__ = ["Cleaner", "Line", "LineRule", "join_lines", "normalize", "text_hash"]
+__all__ = ["Cleaner", "Line", "LineRule", "join_lines", "normalize", "text_hash", "word_count"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -34,6 +34,20 @@ def normalize(text: str) -> str:
     'xi putin discuss relations'
     """
     return " ".join(_WORD.findall(text.lower()))
+
+
+# Chinese and Japanese are written without spaces: each of their characters counts as a word.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDS = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def word_count(text: str) -> int:
+    """Words of a text, counting each Chinese or Japanese character as one.
+
+    >>> word_count("The quick brown fox"), word_count("東京都の天気")
+    (4, 6)
+    """
+    return len(_WORDS.findall(text))
 
 
 def text_hash(text: str) -> str:
@@ -87,7 +101,11 @@ RULES: tuple[LineRule, ...] = (
     LineRule("read_time", _rx(r"^(you need\s+)?\d+\s*(min|mins|minutes?)\.?\s+read\b")),
     LineRule("read_time", _rx(r"^(estimated\s+)?reading time\s*:?\s*\d+\s*(min|mins|minutes?)\b")),
     LineRule(
-        "dateline", _rx(rf"^(posted|published|updated|last updated|post)( on)?\s*:?\s*{_DATE}\W*$")
+        "dateline",
+        _rx(
+            rf"^(posted|published|updated|last updated|post)( on)?\s*:?\s*{_DATE}"
+            r"(,?\s*(at\s*)?\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?(\s*[A-Z]{2,4})?)?\W*$"
+        ),
     ),
     LineRule(
         "toc",
@@ -120,7 +138,8 @@ RULES: tuple[LineRule, ...] = (
             r"^((latest|recent|related|popular|trending|more|similar|top|"
             r"featured|recommended)\s+(posts?|articles?|news|stories|reads?|"
             r"updates|videos)|you (may|might) (also )?like|more (from|by) "
-            r"(this|the) author|read more|further reading)\W*$"
+            r"(this|the) author|read more|further reading|trending( now)?|most (read|popular)|"
+            r"editor'?s picks|top stories)\W*$"
         ),
     ),
     LineRule(
@@ -264,7 +283,7 @@ class Cleaner:
             doc,
             text=kept,
             author=author,
-            word_count=len(kept.split()),
+            word_count=word_count(kept),
             text_hash=text_hash(kept),
             boilerplate_lines_removed=sum(removed.values()),
             removed_by_rule={str(k): v for k, v in sorted(removed.items())},

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor, set_date_params
 
+from pipelines.clean import word_count
 from pipelines.config import ExtractOptions
 from pipelines.records import Document, Page, Reject, document_id
 from pipelines.urls import canonical_url, domain_of, url_key
@@ -79,7 +80,7 @@ def _document(page: Page, run_id: str, **fields: object) -> Document:
         canonical_url=canonical,
         domain=domain_of(canonical),
         text=text,
-        word_count=len(text.split()),
+        word_count=word_count(text),
         text_hash="",
         fetched_at=page.fetched_at,
         run_id=run_id,

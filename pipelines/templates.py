@@ -25,14 +25,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from pipelines.clean import Line, join_lines, normalize, text_hash
+from pipelines.clean import Line, join_lines, normalize, text_hash, word_count
 from pipelines.config import TemplateOptions
 from pipelines.records import Document
 
 __all__ = ["TemplateModel", "content_lines", "count_pages", "line_keys", "mask"]
 
 SITE_PAGES = 0  # the key under which a site's page count is kept
-DATA_LINE = 1  # the key of lines that are slots and at most one word (a score, a date, a name)
+DATA_LINE = 1  # the key of lines that are nothing but slots (a score, a price, a date)
 _MONTH = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday"
@@ -74,9 +74,8 @@ def mask(line: str, title: str | None = None) -> str:
 
 
 def _key(masked: str) -> int:
-    literal = len(_WORDS_LEFT.findall(masked))
-    if literal < 2 and literal != len(masked.split()):
-        return DATA_LINE  # "leeds qqnum", "by qqname", "qqnum": data, never template
+    if not _WORDS_LEFT.search(masked):
+        return DATA_LINE  # "qqnum", "qqname qqnum": data, never template
     digest = hashlib.blake2b(masked.encode("utf-8"), digest_size=8).digest()
     return max(int.from_bytes(digest, "little"), 2)
 
@@ -178,7 +177,7 @@ class TemplateModel:
         return replace(
             doc,
             text=kept,
-            word_count=len(kept.split()),
+            word_count=word_count(kept),
             text_hash=text_hash(kept),
             boilerplate_lines_removed=doc.boilerplate_lines_removed + len(drop),
             removed_by_rule=dict(sorted(removed.items())),

@@ -113,7 +113,7 @@ def test_masking_makes_slots_equal_and_data_lines_never_template() -> None:
     a = mask("Got a tip about Rain in Oslo? We answer within 4 hours.", "Rain in Oslo")
     b = mask("Got a tip about Ferry fares frozen? We answer within 12 hours.", "Ferry fares frozen")
     assert a == b
-    scores = [line_keys("Leeds United 2 Chelsea 1", None)[0] for _ in range(5)]
+    scores = [line_keys(f"2 – {n}, 14:30", None)[0] for n in range(5)]
     counts = count_pages([("s.example", f"match {i}", [k]) for i, k in enumerate(scores)])
     model = TemplateModel.learn([counts], TemplateOptions())
     assert not model.templates
