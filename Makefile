@@ -7,7 +7,7 @@ OUT ?= ./data
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint browser bench serve clean
+.PHONY: demo test lint browser bench quality serve clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/dedup_sweep.py
 	$(BIN)/python bench/quality/aeb.py
+
+## quality: extraction F1 on AEB, SEO boilerplate dev set, dedup dev set (see bench/README.md)
+quality: $(BIN)/.installed
+	$(BIN)/python bench/quality/aeb.py
+	$(BIN)/python bench/quality/seo.py
+	$(BIN)/python bench/dedup_sweep.py
 
 ## serve: local Prefect server + UI on 127.0.0.1:4200, the deployments, a worker (Ctrl-C stops)
 serve: $(BIN)/.installed

@@ -288,7 +288,8 @@ def extract(
         raise _fail(str(exc)) from exc
     for (page, raw), first in zip(raws, cleaned, strict=True):
         doc = model.strip(first, line_keys(first.text, first.title))
-        lines = model.mark(cleaner.explain(raw.text, raw.title), raw.domain, raw.title)
+        urls = (raw.url, raw.canonical_url)
+        lines = model.mark(cleaner.explain(raw.text, raw.title, urls), raw.domain, raw.title)
         if as_json:
             record: dict[str, Any] = {
                 "source": page.source,

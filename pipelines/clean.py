@@ -125,10 +125,12 @@ RULES: tuple[LineRule, ...] = (
     LineRule(
         "read_also",
         _rx(
-            r"^(also read|related read|read also|read more|read next|must read|"
+            r"^\(?(also read|related read|read also|read more|read next|must read|"
             r"recommended( read(ing)?)?|see also|also see|also check|check out|"
             r"related( articles?| stories| story| posts?| news| coverage)?|"
-            r"more from|don'?t miss|trending( now)?|suggested( read(ing)?)?)" + _SEP + r"\S"
+            r"more from|don'?t miss|trending( now)?|suggested( read(ing)?)?|see more|"
+            r"leggi anche( su)?|lesen sie auch|lire aussi|leia também|veja também|"
+            r"lee también)" + _SEP + r"\S"
         ),
         25,
     ),
@@ -139,7 +141,7 @@ RULES: tuple[LineRule, ...] = (
             r"featured|recommended)\s+(posts?|articles?|news|stories|reads?|"
             r"updates|videos)|you (may|might) (also )?like|more (from|by) "
             r"(this|the) author|read more|further reading|trending( now)?|most (read|popular)|"
-            r"editor'?s picks|top stories)\W*$"
+            r"editor'?s picks|top stories|tags|topics)\W*$"
         ),
     ),
     LineRule(
@@ -201,6 +203,58 @@ RULES: tuple[LineRule, ...] = (
         ),
         40,
     ),
+    # C4-style lines: page furniture in any article container, each with its reason code.
+    LineRule("image_url", _rx(r"^(https?://|www\.)\S+\.(jpe?g|png|gif|webp|svg)(\?\S*)?$"), 1),
+    LineRule(
+        "timestamp",
+        _rx(r"^\d{4}-\d{2}-\d{2}([t ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(z|[+-]\d{2}:?\d{2})?)?$"),
+        2,
+    ),
+    LineRule(
+        "dateline",
+        _rx(r"^(updated|posted|published)( at)?\s*:?\s*\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?\W*$"),
+    ),
+    LineRule(
+        "newsletter",
+        _rx(
+            r"\b(thanks for (signing up|subscribing)|keep an eye on your inbox|"
+            r"delivered (to|through) your (inbox|door|letterbox)|\d+ issues for)\b"
+        ),
+        40,
+    ),
+    LineRule(
+        "tools",
+        _rx(
+            r"^\W*(order reprints?|print( this)?( article| story| page)?|email( this)?"
+            r"( article| story)?|save( this)?( article| story)?|reprints?( & permissions)?|"
+            r"copy link|gift( this)? article)\W*$"
+        ),
+    ),
+    LineRule(
+        "reprint_notice",
+        _rx(r"^this copy is for your personal,? non-commercial use only\b"),
+        80,
+    ),
+    LineRule("contact_author", _rx(r"^(write to|contact|email) [\w .'-]{2,60} at \S+@\S+\W*$"), 20),
+    LineRule(
+        "error_message",
+        _rx(
+            r"^(an error (has )?occurred|there was an error|something went wrong|sorry!?$|"
+            r"please try again later)"
+        ),
+    ),
+    LineRule("app_plug", re.compile(r"\bCLICK(ING)? HERE\b"), 20),
+    LineRule("newsletter", _rx(r"^[\w' ]{1,30} newsletter\W*$"), 4),
+    LineRule(
+        "comment_heading",
+        _rx(r"^(tell us what you think|comments?|show comments|view comments)\W*$"),
+    ),
+    LineRule(
+        "share",
+        _rx(r"^(like this (story|article)\?\s*)?share (it|this) with (a|your) friends?\W*$"),
+    ),
+    LineRule("read_also", _rx(r"^also on [\w.-]+\.[a-z]{2,}\b"), 30),
+    LineRule("shortcode", _rx(r"^\[\w+[^\]]*\].*\[/\w+\]$"), 40),
 )
 
 # Phrases of templated SEO paragraphs ("Thank you for visiting our website wich cover about
@@ -235,6 +289,8 @@ _PROMO = _rx(
 _CALL_TO_ACTION = _rx(r"\b(your|you|unlock|grab|buy|order|download|shop|discover|click|claim)\b")
 _BYLINE = re.compile(r"^(?i:by|written by|posted by|author:?)\s+((?:[A-Z][\w.'’-]*\s*){1,4})$")
 _SECTION_CUT = {"comment_heading"}
+_REPEAT_MIN_WORDS = 8
+_REPEAT_MIN_RUN = 3
 _LIST_HEADINGS = {"related_heading"}
 
 
@@ -263,19 +319,24 @@ class Cleaner:
         self.passes: list[Callable[[list[Line], str | None], list[Line]]] = [
             self._mark_rules,
             self._mark_title_repeats,
+            self._mark_repeated_lines,
             self._mark_trailing_sections,
         ]
 
-    def explain(self, text: str, title: str | None) -> list[Line]:
-        """Every line of `text` with the rule that removes it, or None if it is kept."""
+    def explain(self, text: str, title: str | None, urls: tuple[str, ...] = ()) -> list[Line]:
+        """Every line of `text` with the rule that removes it, or None if it is kept. `urls`
+        are the page's own addresses: a line that is one of them is page furniture."""
         lines = [Line(raw.strip()) for raw in text.splitlines()]
+        own = {u.rstrip("/") for u in urls if u}
+        if own:
+            lines = [Line(ln.text, "own_url") if ln.text.rstrip("/") in own else ln for ln in lines]
         for mark in self.passes:
             lines = mark(lines, title)
         return lines
 
     def clean(self, doc: Document) -> Document:
         """The document with boilerplate lines removed and its counts and hash refreshed."""
-        lines = self.explain(doc.text, doc.title)
+        lines = self.explain(doc.text, doc.title, (doc.url, doc.canonical_url))
         kept = join_lines(line.text for line in lines if line.kept)
         removed = Counter(line.rule for line in lines if line.rule and line.text)
         author = doc.author or _byline_author(lines)
@@ -329,6 +390,33 @@ class Cleaner:
                 seen_first = True
             out.append(line)
         return out
+
+    def _mark_repeated_lines(self, lines: list[Line], title: str | None) -> list[Line]:
+        # A block of sentence-length lines seen earlier on the same page is a copy (the body
+        # repeated from embedded data, a teaser of it): the first occurrence is the article's.
+        # Single repeated lines stay: interviews repeat questions, recipes repeat steps.
+        seen: set[str] = set()
+        repeat: list[int] = []  # positions of kept long lines seen before on the page
+        for i, line in enumerate(lines):
+            key = normalize(line.text) if line.kept else ""
+            if len(key.split()) >= _REPEAT_MIN_WORDS:
+                if key in seen:
+                    repeat.append(i)
+                seen.add(key)
+        content = [i for i, line in enumerate(lines) if line.kept and line.text]
+        order = {pos: n for n, pos in enumerate(content)}
+        marked: set[int] = set()
+        run: list[int] = []
+        for pos in [*repeat, -1]:
+            if run and (pos < 0 or order[pos] != order[run[-1]] + 1):
+                if len(run) >= _REPEAT_MIN_RUN:
+                    marked.update(run)
+                run = []
+            if pos >= 0:
+                run.append(pos)
+        return [
+            Line(ln.text, "repeated_block") if i in marked else ln for i, ln in enumerate(lines)
+        ]
 
     def _mark_trailing_sections(self, lines: list[Line], title: str | None) -> list[Line]:
         # A comment section runs to the end of the page; a "Latest posts" heading is followed by

@@ -35,7 +35,10 @@ class ExtractOptions(BaseModel):
         "markup has none. Measured: +1.3 ms per page, 2 more dates on the 181 AEB pages.",
     )
     favor_precision: bool = Field(
-        False, title="Favor precision", description="trafilatura's favor_precision mode."
+        True,
+        title="Favor precision",
+        description="trafilatura's favor_precision mode; on by default: with our cleaning it "
+        "measured AEB F1 0.971 against 0.969 off (bench/README.md).",
     )
 
 
@@ -43,9 +46,9 @@ class DedupOptions(BaseModel):
     """Near-duplicate detection parameters; LSH bands and rows follow from the threshold.
 
     Defaults were chosen by measurement (`bench/dedup_sweep.py`, figures in bench/README.md):
-    with 3-word shingles the least similar syndicated copy scores 0.57 and the most similar pair
-    of different articles 0.24; 0.4 sits about four standard deviations of a 128-permutation
-    estimate from both.
+    on 100 syndicated copies and hard negatives, with 3-word shingles after cleaning, 0.4 and 128
+    permutations give pair precision 1.000 and recall 0.990 (the least similar copy scores 0.435,
+    the most similar pair of different articles 0.123).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

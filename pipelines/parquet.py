@@ -24,6 +24,7 @@ __all__ = [
     "INDEX_SCHEMA",
     "SCHEMAS",
     "SPOOL_SCHEMA",
+    "TEMPLATE_PAGES_SCHEMA",
     "TEMPLATE_SCHEMA",
     "RowWriter",
     "read_columns",
@@ -91,6 +92,8 @@ _TEMPLATE_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("pages", pa.int64()),
 ]
 TEMPLATE_SCHEMA = pa.schema(_TEMPLATE_COLUMNS)
+# The pages (URL keys) whose lines a run counted, under <out>/index/templates/pages/v1/.
+TEMPLATE_PAGES_SCHEMA = pa.schema([pa.field("url_key", pa.string())])
 
 
 def write_template_counts(path: Path, counts: Mapping[str, Mapping[int, int]]) -> int:

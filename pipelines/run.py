@@ -38,6 +38,7 @@ from pipelines.parquet import (
     INDEX_SCHEMA,
     SCHEMAS,
     SPOOL_SCHEMA,
+    TEMPLATE_PAGES_SCHEMA,
     RowWriter,
     read_columns,
     read_fixed_width,
@@ -70,6 +71,7 @@ __all__ = [
 
 INDEX_PREFIX = "index/v1"
 TEMPLATES_PREFIX = "index/templates/v1"
+TEMPLATE_PAGES_PREFIX = "index/templates/pages/v1"
 
 
 class InputError(ValueError):
@@ -318,14 +320,18 @@ def _learn_templates(
     runs: set[str],
     dedup: Deduplicator,
     local: Path,
+    pages: Path,
     tmp: Path,
     options: ProcessOptions,
 ) -> TemplateModel:
-    """Count this run's line keys per site into `local` (its index segment) and learn the
-    templates from it plus the committed runs' segments."""
+    """Count this run's line keys per site into `local` (its index segment; the pages counted
+    go to `pages`) and learn the templates from it plus the committed runs' segments."""
     rows: list[tuple[str, str | None, list[int]]] = []
-    # A page published before (same URL or text) or twice in this run counts once, ever.
-    seen_urls, seen_hashes = set(dedup.index.by_url), set(dedup.index.by_hash)
+    # A page counts once, ever: not again if an earlier run counted its URL or published its
+    # text, nor twice in this run (reposts must not make an article look like template).
+    seen_urls = set(dedup.index.by_url) | _counted_pages(store, runs, tmp)
+    seen_hashes = set(dedup.index.by_hash)
+    counted: list[str] = []
     for path in spools:
         cols = read_columns(path, ["domain", "title", "line_keys", "url_key", "text_hash"])
         for site, title, keys, ukey, thash in zip(
@@ -341,8 +347,20 @@ def _learn_templates(
             seen_urls.add(ukey)
             seen_hashes.add(thash)
             rows.append((site, title, keys))
+            counted.append(ukey)
     write_template_counts(local, count_pages(rows))
+    write_columns(pages, {"url_key": counted}, TEMPLATE_PAGES_SCHEMA)
     return _template_model(store, runs, [local], tmp, options)
+
+
+def _counted_pages(store: Store, runs: set[str], tmp: Path) -> set[str]:
+    """URL keys of the pages whose lines committed runs have counted."""
+    found: set[str] = set()
+    for key in store.list_keys(f"{TEMPLATE_PAGES_PREFIX}/"):
+        if key.rsplit("run=", 1)[-1].removesuffix(".parquet") in runs:
+            store.get_file(key, tmp / "template-pages.parquet")
+            found.update(read_columns(tmp / "template-pages.parquet", ["url_key"])["url_key"])
+    return found
 
 
 def _template_model(
@@ -461,13 +479,14 @@ def publish(
             spools.append(path)
         template_rejects: list[Reject] = []
         if options.templates.enabled:
-            local = tmp / "templates.parquet"
-            model = _learn_templates(store, spools, runs_before, dedup, local, tmp, options)
+            local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
+            model = _learn_templates(store, spools, runs_before, dedup, local, pages, tmp, options)
             for path in spools:
                 template_rejects.extend(_strip_templates(path, model, options, counts))
-            segment = f"{TEMPLATES_PREFIX}/run={run_id}.parquet"
-            store.put_file(segment, local)
-            files["index"].append(segment)
+            for prefix, path in ((TEMPLATES_PREFIX, local), (TEMPLATE_PAGES_PREFIX, pages)):
+                segment = f"{prefix}/run={run_id}.parquet"
+                store.put_file(segment, path)
+                files["index"].append(segment)
             counts["templates_known"] = model.template_count()
 
         candidates: list[Candidate] = []

@@ -107,6 +107,28 @@ def test_seed_byline_becomes_author(seeds: Path) -> None:
         "Please enable JavaScript to view the comments.",
         "Photo of the author",
         "Share this post",
+        # C4-style page furniture
+        "2019-11-19T08:57:40+01:00",
+        "https://static.example.com/img/5dd3a081-500-250/lead.jpg",
+        "Updated at 1:23 p.m.",
+        "Updated 2025-12-22 12:16 pm",
+        "Thanks for signing up!",
+        "Keep an eye on your inbox for the latest sports news.",
+        "Get Motor Cycle Monthly delivered through your letterbox every month.",
+        "- Order Reprints",
+        "Print Article",
+        "This copy is for your personal, non-commercial use only. To order copies, visit us.",
+        "Write to Al Root at allen.root@example.com",
+        "There was an error processing your subscription.",
+        "Tell us what YOU think...",
+        "Like this story? Share it with a friend!",
+        "Also on rt.com Journalists threatened with arrests",
+        "GET FOX BUSINESS ON THE GO BY CLICKING HERE",
+        "[button link=”http://example.com/submit/”] Send us YOUR review[/button]",
+        "(Leggi anche su: I Cavalieri dello Zodiaco, ecco gli attori)",
+        "SEE MORE: Hong Kong protests: 800 students under siege",
+        "Pick Six Newsletter",
+        "Trending now",
     ],
 )
 def test_generalised_boilerplate_is_removed(line: str) -> None:
@@ -128,11 +150,32 @@ def test_generalised_boilerplate_is_removed(line: str) -> None:
         "Leave a reply slip at the front desk, the clerk said, and someone will call you back.",
         "The company's e-book sales, detailed at https://example.org/report, doubled last year.",
         "Table of contents pages were missing from the recovered manuscript, historians said.",
+        "Click here to get more information or download this game.",
+        "You can also subscribe to this newsletter here — just tick the box.",
+        "http://amzn.to/2iJFhRj",
+        "AUSTRALIA AHEAD",
+        "Don't Miss",
+        "Updated figures from the agency arrived at 3:15 pm on Friday.",
     ],
 )
 def test_article_sentences_are_kept(line: str) -> None:
     verdicts = Cleaner().explain("Intro paragraph of the story.\n" + line, "Some Title")
     assert all(v.kept for v in verdicts), [v for v in verdicts if not v.kept]
+
+
+def test_a_repeated_block_is_cut_but_a_repeated_question_is_kept() -> None:
+    body = [f"Paragraph {w} of the story has enough words to be a sentence." for w in "abcd"]
+    question = "What inspired you to start cooking for other people at home?"
+    text = "\n".join([*body, question, "An answer.", question, "Another answer.", *body])
+    rules = [ln.rule for ln in Cleaner().explain(text, "Cooking for others")]
+    assert rules[:8] == [None] * 8
+    assert rules[8:] == ["repeated_block"] * 4
+
+
+def test_a_line_that_is_the_pages_own_url_is_removed() -> None:
+    url = "https://www.example.com/news/cat-found-14848175.php"
+    lines = Cleaner().explain(f"The cat was found.\n{url}", None, (url,))
+    assert [ln.rule for ln in lines] == [None, "own_url"]
 
 
 def test_comment_section_is_cut_to_the_end() -> None:

@@ -350,14 +350,22 @@ def test_custom_run_from_the_ui_in_a_real_browser(
         page.get_by_text("Files, directories, globs or s3:// prefixes").wait_for()
         page.get_by_role("button", name="Add item").click()
         fields = page.locator("textarea")
+        fields.nth(1).wait_for()  # the new item's field renders above `out`'s
         fields.nth(0).fill(str(seeds))  # sources[0]
         fields.nth(1).fill(f"s3://{bucket}/corpus")  # out
+        fields.nth(1).press("Tab")  # the form takes a value when its field loses focus
+        page.wait_for_load_state("networkidle")
         for _attempt in range(3):
             # Prefect answers 503 for errors it declares retryable (SQLite's "database is
             # locked" under the scheduler's load); its Python client retries those, the UI
             # shows an error toast and the user submits again. So does this test.
-            with page.expect_response(lambda r: r.url.endswith("/create_flow_run")) as created:
-                page.get_by_role("button", name="Submit").click()
+            try:
+                with page.expect_response(lambda r: r.url.endswith("/create_flow_run")) as created:
+                    page.get_by_role("button", name="Submit").click()
+            except Exception:
+                page.mouse.wheel(0, -20_000)  # the form's errors are shown at the top
+                page.screenshot(path=str(tmp_path / "submit-failed.png"), full_page=True)
+                raise AssertionError(f"submitting the form sent no request: {tmp_path}") from None
             if created.value.status != 503:
                 break
             time.sleep(2)

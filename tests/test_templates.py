@@ -12,6 +12,7 @@ from pipelines.clean import Cleaner, Line
 from pipelines.config import ProcessOptions, TemplateOptions
 from pipelines.run import ingest
 from pipelines.templates import TemplateModel, count_pages, line_keys, mask
+from tests.conftest import DEMO_SITE
 from tests.helpers import rows
 
 OPTS = ProcessOptions(workers=1, min_words=20)
@@ -136,3 +137,16 @@ def test_explain_names_the_template_and_its_page_count() -> None:
         ),
         Line("A fresh article body."),
     ]
+
+
+def test_ingesting_the_same_pages_again_learns_nothing_new(tmp_path: Path) -> None:
+    # Duplicates of the first run are not in the dedup index; they must not count twice.
+    out = str(tmp_path / "out")
+    first = ingest([str(DEMO_SITE)], out, OPTS)
+    second = ingest([str(DEMO_SITE)], out, OPTS)
+    assert second.counts.get("records", 0) == 0
+    assert second.counts["duplicates"] == first.counts["candidates"]
+    assert second.counts.get("rejected", 0) == first.counts.get("rejected", 0)
+    assert second.counts.get("removed_by_rule.template", 0) == first.counts.get(
+        "removed_by_rule.template", 0
+    )
