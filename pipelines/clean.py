@@ -22,7 +22,16 @@ from dataclasses import dataclass, replace
 
 from pipelines.records import Document
 
-__all__ = ["Cleaner", "Line", "LineRule", "join_lines", "normalize", "text_hash", "word_count"]
+__all__ = [
+    "Cleaner",
+    "Line",
+    "LineRule",
+    "join_lines",
+    "normalize",
+    "text_hash",
+    "word_count",
+    "words",
+]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -39,6 +48,15 @@ def normalize(text: str) -> str:
 # Chinese and Japanese are written without spaces: each of their characters counts as a word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORDS = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, each Chinese or Japanese character as one.
+
+    >>> words("Tokyo: 東京都の天気")
+    ['Tokyo', '東', '京', '都', 'の', '天', '気']
+    """
+    return _WORDS.findall(text)
 
 
 def word_count(text: str) -> int:

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from datasketch import MinHash
 
 from pipelines.clean import normalize
+from pipelines.clean import words as split_words
 from pipelines.config import DedupOptions
 
 __all__ = [
@@ -48,7 +49,7 @@ CANDIDATE_RECALL = 0.9
 
 def shingles(text: str, size: int) -> list[bytes]:
     """Word `size`-grams of the normalized text; a text shorter than one shingle is one shingle."""
-    words = normalize(text).split()
+    words = split_words(normalize(text))  # Chinese and Japanese: one character, one word
     if len(words) <= size:
         return [" ".join(words).encode("utf-8")]
     return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.config import DedupOptions, ProcessOptions
-from pipelines.dedup import Candidate, Deduplicator, signature
+from pipelines.dedup import Candidate, Deduplicator, signature, similarity
 from pipelines.run import ingest
 from tests.conftest import DEMO_SITE
 from tests.helpers import rows
@@ -111,3 +111,19 @@ def test_near_duplicate_variants_and_threshold() -> None:
         assert sim >= opts.threshold, (name, sim)
     other = " ".join(rng.choice(vocab) for _ in range(400))
     assert float(np.mean(signature(other, opts) == sig)) < 0.1
+
+
+def test_chinese_and_japanese_texts_are_shingled_by_character() -> None:
+    opts = DedupOptions()
+    story = (
+        "东京都政府周二宣布，将从明年春季起把市内公交车的末班时间延长一小时，"
+        "以方便夜间工作的护士和餐饮从业人员回家。官员表示，试行期为六个月，"
+        "如果乘客数量达到预期，将在全市推广。"
+    )
+    edited = story.replace("六个月", "八个月").replace("官员表示", "有关官员表示")
+    other = (
+        "大阪市的一家面包店在全国比赛中获得金奖，店主说这是二十年来每天凌晨三点起床"
+        "揉面的回报。获奖的是一种加入柚子皮的甜面包，比赛结束后订单增加了三倍。"
+    )
+    assert similarity(signature(story, opts), signature(edited, opts)) >= opts.threshold
+    assert similarity(signature(story, opts), signature(other, opts)) < 0.1
