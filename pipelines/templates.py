@@ -18,6 +18,7 @@ Guards, so that the article is never mistaken for template:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -58,11 +59,9 @@ def mask(line: str, title: str | None = None) -> str:
     'written by qqname for qqname'
     """
     text = line
-    if title and title.strip():
-        words = re.findall(r"\w+", title)
-        if words:
-            pattern = r"\W+".join(re.escape(w) for w in words)
-            text = re.sub(pattern, " qqtitle ", text, flags=re.I)
+    title_re = _title_re(title) if title else None
+    if title_re is not None:
+        text = title_re.sub(" qqtitle ", text)
     first = _FIRST.match(text)
     head, rest = (text[: first.end()], text[first.end() :]) if first else ("", text)
     text = head + _NAME.sub(" qqname ", rest)
@@ -71,6 +70,12 @@ def mask(line: str, title: str | None = None) -> str:
     text = _DIGITS.sub("qqnum", text)
     # "qqdate qqnum qqnum" and "qqnum qqnum" are the same slot: a date however it is written.
     return _SLOTS.sub(lambda m: "qqnum" if "qqnum" in m.group(0) else m.group(1), text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _title_re(title: str) -> re.Pattern[str] | None:
+    words = re.findall(r"\w+", title)
+    return re.compile(r"\W+".join(re.escape(w) for w in words), re.I) if words else None
 
 
 def _key(masked: str) -> int:
