@@ -48,6 +48,12 @@ def normalize(text: str) -> str:
 # Chinese and Japanese are written without spaces: each of their characters counts as a word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORDS = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text has Chinese or Japanese characters (written without spaces)."""
+    return _HAS_CJK.search(text) is not None
 
 
 def words(text: str) -> list[str]:
@@ -56,7 +62,9 @@ def words(text: str) -> list[str]:
     >>> words("Tokyo: 東京都の天気")
     ['Tokyo', '東', '京', '都', 'の', '天', '気']
     """
-    return _WORDS.findall(text)
+    if _HAS_CJK.search(text):
+        return _WORDS.findall(text)
+    return _WORD.findall(text)
 
 
 def word_count(text: str) -> int:
@@ -65,7 +73,7 @@ def word_count(text: str) -> int:
     >>> word_count("The quick brown fox"), word_count("東京都の天気")
     (4, 6)
     """
-    return len(_WORDS.findall(text))
+    return len(words(text))
 
 
 def text_hash(text: str) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
-from pipelines.clean import normalize
+from pipelines.clean import has_cjk, normalize
 from pipelines.clean import words as split_words
 from pipelines.config import DedupOptions
 
@@ -49,7 +49,9 @@ CANDIDATE_RECALL = 0.9
 
 def shingles(text: str, size: int) -> list[bytes]:
     """Word `size`-grams of the normalized text; a text shorter than one shingle is one shingle."""
-    words = split_words(normalize(text))  # Chinese and Japanese: one character, one word
+    norm = normalize(text)
+    # Chinese and Japanese: one character, one word.
+    words = split_words(norm) if has_cjk(norm) else norm.split()
     if len(words) <= size:
         return [" ".join(words).encode("utf-8")]
     return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]

@@ -393,6 +393,26 @@ def template_model(
         return _template_model(store, set(committed_runs(store)), [local], Path(tmpdir), options)
 
 
+@dataclass
+class _StripJob:
+    path: Path
+    model: TemplateModel
+    options: ProcessOptions
+
+
+@dataclass
+class _Stripped:
+    counts: Counter[str]
+    rejects: list[Reject]
+
+
+def _strip_job(job: _StripJob) -> _Stripped:
+    """`_strip_templates` on a worker process: spools are independent."""
+    counts: Counter[str] = Counter()
+    rejects = _strip_templates(job.path, job.model, job.options, counts)
+    return _Stripped(counts, rejects)
+
+
 def _strip_templates(
     path: Path, model: TemplateModel, options: ProcessOptions, counts: Counter[str]
 ) -> list[Reject]:
@@ -481,8 +501,10 @@ def publish(
         if options.templates.enabled:
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
             model = _learn_templates(store, spools, runs_before, dedup, local, pages, tmp, options)
-            for path in spools:
-                template_rejects.extend(_strip_templates(path, model, options, counts))
+            jobs = (_StripJob(path, model, options) for path in spools)
+            for stripped in map_ordered(_strip_job, jobs, resolve_workers(options.workers)):
+                counts.update(stripped.counts)
+                template_rejects.extend(stripped.rejects)
             for prefix, path in ((TEMPLATES_PREFIX, local), (TEMPLATE_PAGES_PREFIX, pages)):
                 segment = f"{prefix}/run={run_id}.parquet"
                 store.put_file(segment, path)
