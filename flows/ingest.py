@@ -149,6 +149,7 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
         "duplicates",
         "records",
         "boilerplate_lines_removed",
+        "templates_known",
         "index_documents",
     ]
     labels = {
@@ -159,6 +160,7 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
         "duplicates": "duplicates",
         "records": "records written",
         "boilerplate_lines_removed": "boilerplate lines removed",
+        "templates_known": "site template lines known",
         "index_documents": "documents already published (index)",
     }
     rows = [{"metric": labels[k], "count": counts.get(k, 0)} for k in order]
