@@ -48,13 +48,28 @@ CANDIDATE_RECALL = 0.9
 
 
 def shingles(text: str, size: int) -> list[bytes]:
-    """Word `size`-grams of the normalized text; a text shorter than one shingle is one shingle."""
+    """Word `size`-grams of the normalized text; a text shorter than one shingle is one shingle.
+
+    >>> shingles("The quick, brown fox jumps!", 3)
+    [b'the quick brown', b'quick brown fox', b'brown fox jumps']
+    """
     norm = normalize(text)
-    # Chinese and Japanese: one character, one word.
-    words = split_words(norm) if has_cjk(norm) else norm.split()
-    if len(words) <= size:
-        return [" ".join(words).encode("utf-8")]
-    return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+    if has_cjk(norm):  # Chinese and Japanese: one character, one word
+        words = split_words(norm)
+        if len(words) <= size:
+            return [" ".join(words).encode("utf-8")]
+        return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+    # The normalized text is words joined by single spaces, so a shingle is the slice from its
+    # first word's start to its last word's end: no joining, one encode per text.
+    data = norm.encode("utf-8")
+    spaces = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 32)
+    if len(spaces) < size:
+        return [data]
+    starts = [0, *(spaces + 1).tolist()]
+    ends = [*spaces.tolist(), len(data)]
+    return [
+        data[a:b] for a, b in zip(starts[: len(starts) - size + 1], ends[size - 1 :], strict=True)
+    ]
 
 
 @functools.lru_cache(maxsize=8)
