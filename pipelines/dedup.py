@@ -20,9 +20,11 @@ kept before it, so the kept set does not depend on batch or worker count.
 from __future__ import annotations
 
 import functools
+import hashlib
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -36,9 +38,12 @@ __all__ = [
     "Candidate",
     "Decision",
     "Deduplicator",
+    "IndexColumns",
     "IndexEntry",
+    "Strings",
     "band_hashes",
     "bands_for",
+    "key64",
     "signature",
     "similarity",
 ]
@@ -112,23 +117,69 @@ def bands_for(threshold: float, num_perm: int) -> tuple[int, int]:
     return num_perm, 1
 
 
-def band_hashes(signatures: npt.NDArray[np.uint32], options: DedupOptions) -> npt.NDArray[np.int64]:
-    """One 64-bit hash per band per signature: shape (n, bands)."""
+def _band(signatures: npt.NDArray[np.uint32], band: int, rows: int) -> npt.NDArray[np.uint32]:
+    """One 32-bit hash per signature of band `band`: a polynomial mix of the band's rows, folded
+    to 32 bits. Bucket tables are per band, so no band index needs mixing in; a 32-bit collision
+    only adds a candidate, which the signature comparison then rejects."""
+    acc = np.zeros(len(signatures), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            column = signatures[:, band * rows + r].astype(np.uint64)
+            acc = acc * np.uint64(0x100000001B3) + column + np.uint64(r + 1)
+    return ((acc ^ (acc >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def band_hashes(
+    signatures: npt.NDArray[np.uint32], options: DedupOptions
+) -> npt.NDArray[np.uint32]:
+    """One 32-bit hash per band per signature: shape (n, bands)."""
     bands, rows = bands_for(options.threshold, options.num_perm)
     signatures = np.atleast_2d(signatures)
-    out = np.empty((len(signatures), bands), dtype=np.uint64)
-    # In chunks: widening to uint64 costs 8 bytes per value, too much for a large index at once.
-    for start in range(0, len(signatures), 8192):
-        sigs = signatures[start : start + 8192, : bands * rows].astype(np.uint64)
-        sigs = sigs.reshape(len(sigs), bands, rows)
-        # Polynomial mix of a band's rows; distinct bands never share buckets (bucket tables
-        # are per band), so no band index needs mixing in.
-        acc = np.zeros((len(sigs), bands), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for r in range(rows):
-                acc = acc * np.uint64(0x100000001B3) + sigs[:, :, r] + np.uint64(r + 1)
-        out[start : start + len(sigs)] = acc
-    return out.view(np.int64)
+    out = np.empty((len(signatures), bands), dtype=np.uint32)
+    for b in range(bands):
+        out[:, b] = _band(signatures, b, rows)
+    return out
+
+
+def key64(text: str) -> int:
+    """A 64-bit hash of a key (URL key, text hash): the index keeps these, not the strings."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class Strings(Protocol):
+    """A column of strings read one value at a time (a list, or an Arrow-backed column)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> str: ...
+
+
+@dataclass
+class IndexColumns:
+    """Earlier runs' published documents as aligned columns; `run_of_row` indexes `runs`."""
+
+    ids: Strings
+    urls: Strings
+    runs: list[str]
+    run_of_row: npt.NDArray[np.int32]
+    url_keys: npt.NDArray[np.uint64]  # key64 of each url_key
+    text_hashes: npt.NDArray[np.uint64]  # key64 of each text_hash
+    signatures: npt.NDArray[np.uint32]  # (n, num_perm)
+
+
+class _Keys:
+    """Sorted 64-bit key hashes → the first row that has each."""
+
+    def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
+        self.order = np.argsort(hashes, kind="stable").astype(np.int32)
+        self.sorted = hashes[self.order]
+
+    def find(self, key: str) -> int | None:
+        value = np.uint64(key64(key))
+        pos = int(np.searchsorted(self.sorted, value, side="left"))
+        if pos < len(self.sorted) and self.sorted[pos] == value:
+            return int(self.order[pos])
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,16 +217,32 @@ class Decision:
 
 @dataclass
 class _Index:
-    """Earlier runs' documents: dictionaries for URL and hash, sorted band arrays for LSH."""
+    """Earlier runs' documents: sorted key hashes for URL and text, sorted band arrays for LSH,
+    signatures (memory-mapped by the caller, so only the rows LSH proposes are read); ids and
+    URLs stay columnar until a duplicate needs its `IndexEntry`. About 0.8 KB per document
+    resident at 128 permutations (bench/README.md)."""
 
-    entries: list[IndexEntry] = field(default_factory=list)
-    by_url: dict[str, int] = field(default_factory=dict)
-    by_hash: dict[str, int] = field(default_factory=dict)
-    signatures: npt.NDArray[np.uint32] | None = None
+    cols: IndexColumns | None = None
+    by_url: _Keys | None = None
+    by_hash: _Keys | None = None
     band_order: list[npt.NDArray[np.int32]] = field(default_factory=list)
-    band_sorted: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    band_sorted: list[npt.NDArray[np.uint32]] = field(default_factory=list)
 
-    def near(self, bands: npt.NDArray[np.int64]) -> set[int]:
+    def __len__(self) -> int:
+        return 0 if self.cols is None else len(self.cols.run_of_row)
+
+    def entry(self, row: int) -> IndexEntry:
+        assert self.cols is not None
+        cols = self.cols
+        return IndexEntry(cols.ids[row], cols.urls[row], cols.runs[int(cols.run_of_row[row])])
+
+    def find_url(self, url_key: str) -> int | None:
+        return self.by_url.find(url_key) if self.by_url is not None else None
+
+    def find_hash(self, text_hash: str) -> int | None:
+        return self.by_hash.find(text_hash) if self.by_hash is not None else None
+
+    def near(self, bands: npt.NDArray[np.uint32]) -> set[int]:
         found: set[int] = set()
         for b, value in enumerate(bands):
             column = self.band_sorted[b]
@@ -203,23 +270,24 @@ class Deduplicator:
         self.index = _Index()
 
     def load_index(
-        self,
-        entries: list[IndexEntry],
-        url_keys: list[str],
-        text_hashes: list[str],
-        signatures: npt.NDArray[np.uint32],
+        self, cols: IndexColumns, bands: list[npt.NDArray[np.uint32]] | None = None
     ) -> None:
-        """Load earlier runs' published documents (rows in the same order in every argument)."""
-        idx = _Index(entries=list(entries))
-        idx.by_url = {k: i for i, k in enumerate(url_keys)}
-        idx.by_hash = {h: i for i, h in enumerate(text_hashes)}
-        idx.signatures = signatures.reshape(len(entries), self.options.num_perm)
-        bands = band_hashes(idx.signatures, self.options) if len(entries) else None
-        for b in range(bands_for(self.options.threshold, self.options.num_perm)[0]):
-            column = bands[:, b] if bands is not None else np.empty(0, dtype=np.int64)
+        """Load earlier runs' published documents. `bands` (one array of band hashes per band,
+        as `band_hashes` computes them) may be given by a caller that computed them while
+        streaming the signatures; they are sorted in place of themselves, one at a time."""
+        idx = _Index(cols, _Keys(cols.url_keys), _Keys(cols.text_hashes))
+        # The key hashes now live sorted in the lookups: do not keep them twice.
+        empty = np.empty(0, dtype=np.uint64)
+        idx.cols = replace(cols, url_keys=empty, text_hashes=empty)
+        n_bands, rows = bands_for(self.options.threshold, self.options.num_perm)
+        sigs = cols.signatures.reshape(len(cols.run_of_row), self.options.num_perm)
+        for b in range(n_bands):
+            column = bands[b] if bands is not None else _band(sigs, b, rows)
             order = np.argsort(column, kind="stable").astype(np.int32)
             idx.band_order.append(order)
             idx.band_sorted.append(column[order])
+            if bands is not None:
+                bands[b] = idx.band_sorted[-1]  # drop the unsorted column now
         self.index = idx
 
     def decide(self, candidates: Iterable[Candidate]) -> list[Decision]:
@@ -242,23 +310,23 @@ class Deduplicator:
             decisions.append(decision)
         return sorted(decisions, key=lambda d: d.key)
 
-    def _against_index(self, cand: Candidate, bands: npt.NDArray[np.int64]) -> Decision | None:
+    def _against_index(self, cand: Candidate, bands: npt.NDArray[np.uint32]) -> Decision | None:
         idx = self.index
-        if not idx.entries:
+        if not len(idx) or idx.cols is None:
             return None
-        if cand.url_key in idx.by_url:
-            return Decision(cand.key, "url", idx.entries[idx.by_url[cand.url_key]])
-        if cand.text_hash in idx.by_hash:
-            return Decision(cand.key, "exact", idx.entries[idx.by_hash[cand.text_hash]])
-        assert idx.signatures is not None
+        row = idx.find_url(cand.url_key)
+        if row is not None:
+            return Decision(cand.key, "url", idx.entry(row))
+        row = idx.find_hash(cand.text_hash)
+        if row is not None:
+            return Decision(cand.key, "exact", idx.entry(row))
+        sigs = idx.cols.signatures
         best = _best(
-            cand.signature,
-            ((i, idx.signatures[i]) for i in sorted(idx.near(bands))),
-            self.options.threshold,
+            cand.signature, ((i, sigs[i]) for i in sorted(idx.near(bands))), self.options.threshold
         )
         if best is None:
             return None
-        return Decision(cand.key, "near", idx.entries[best[0]], best[1])
+        return Decision(cand.key, "near", idx.entry(best[0]), best[1])
 
     def _against_run(self, pos: int, run: _RunState) -> Decision | None:
         cand = run.ordered[pos]
@@ -289,7 +357,7 @@ class _RunState:
     by_hash: dict[str, int] = field(default_factory=dict)
 
 
-def _bucket_neighbours(bands: npt.NDArray[np.int64], leaders: int = 32) -> dict[int, list[int]]:
+def _bucket_neighbours(bands: npt.NDArray[np.uint32], leaders: int = 32) -> dict[int, list[int]]:
     """For each position (in keep order) that shares a band bucket with earlier positions, those
     earlier positions — at most the first `leaders` of each bucket, which bounds the work on a
     bucket of thousands of near-identical pages while still reaching the copy that is kept.

@@ -27,9 +27,14 @@ __all__ = [
     "TEMPLATE_PAGES_SCHEMA",
     "TEMPLATE_SCHEMA",
     "RowWriter",
+    "StringColumn",
+    "iter_index_batches",
+    "num_rows",
     "read_columns",
     "read_fixed_width",
     "read_rows",
+    "read_string_array",
+    "release_memory",
     "schema_of",
     "sum_template_counts",
     "write_columns",
@@ -114,6 +119,10 @@ def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict
         return {}
     table = pa.concat_tables(pq.read_table(p, schema=TEMPLATE_SCHEMA) for p in paths)
     summed = table.group_by(["site", "key"]).aggregate([("pages", "sum")])
+    # Only the few recurrent keys become Python objects: filter in Arrow first.
+    keys = summed["key"].to_numpy()
+    keep = (keys == 0) | (summed["pages_sum"].to_numpy() >= min_pages)
+    summed = summed.filter(pa.array(keep))
     out: dict[str, dict[int, int]] = {}
     for site, key, n in zip(
         summed["site"].to_pylist(),
@@ -123,13 +132,16 @@ def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict
     ):
         if site is not None and key is not None and n is not None and (key == 0 or n >= min_pages):
             out.setdefault(site, {})[key] = n
+    del table, summed
+    release_memory()
     return out
 
 
 def write_columns(path: Path, columns: dict[str, list[Any]], schema: pa.Schema) -> int:
     """Write plain columns (lists of equal length) to a Parquet file; returns the row count."""
     table = pa.Table.from_pydict(columns, schema=schema)
-    pq.write_table(table, path, compression="zstd")
+    # Row groups of 16 k rows: readers stream a large segment without decoding it whole.
+    pq.write_table(table, path, compression="zstd", row_group_size=16_384)
     return table.num_rows
 
 
@@ -198,10 +210,60 @@ def read_columns(path: Path, columns: list[str]) -> dict[str, list[Any]]:
     return {name: table.column(name).to_pylist() for name in columns}
 
 
+class StringColumn:
+    """String values of Parquet columns kept as one Arrow array (their bytes plus 4 per value),
+    turned into a Python `str` only when one is asked for."""
+
+    def __init__(self, arrays: Sequence[pa.Array[Any]]) -> None:
+        self._array = pa.concat_arrays(list(arrays)) if arrays else pa.array([], pa.string())
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __getitem__(self, i: int, /) -> str:
+        return str(self._array[i].as_py())
+
+
+def read_string_array(path: Path, column: str) -> pa.Array[Any]:
+    """One string column as a single Arrow array (for `StringColumn`)."""
+    return pq.read_table(path, columns=[column]).column(column).combine_chunks()
+
+
+def num_rows(path: Path) -> int:
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def read_fixed_width(path: Path, column: str, width: int) -> npt.NDArray[np.uint8]:
     """A binary column whose values all have `width` bytes, as an (n, width) byte matrix, without
     making a Python object per value."""
     array = pq.read_table(path, columns=[column]).column(column).combine_chunks()
+    return _fixed_width(array, path, column, width)
+
+
+def iter_index_batches(
+    path: Path, width: int
+) -> Iterator[tuple[npt.NDArray[np.uint8], list[str], list[str]]]:
+    """An index segment one row group at a time as (signature byte matrix, url_keys,
+    text_hashes), handing each group's buffers back before the next: loading a large index
+    never holds a segment whole (Arrow's batch reader reads ahead and keeps what it read)."""
+    parquet = pq.ParquetFile(path)
+    columns = ["signature", "url_key", "text_hash"]
+    for group in range(parquet.num_row_groups):
+        table = parquet.read_row_group(group, columns=columns, use_threads=False)
+        sigs = _fixed_width(table.column(0).combine_chunks(), path, "signature", width)
+        ukeys: list[str] = table.column(1).to_pylist()  # type: ignore[assignment]
+        thashes: list[str] = table.column(2).to_pylist()  # type: ignore[assignment]
+        yield sigs, ukeys, thashes
+        del sigs, table
+        release_memory()
+
+
+def release_memory() -> None:
+    """Hand Arrow's freed buffers back to the operating system."""
+    pa.default_memory_pool().release_unused()
+
+
+def _fixed_width(array: Any, path: Path, column: str, width: int) -> npt.NDArray[np.uint8]:
     if array.null_count:
         raise ValueError(f"{path}: column {column!r} has missing values")
     if not len(array):

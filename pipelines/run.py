@@ -26,11 +26,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pipelines import progress
 from pipelines.clean import Cleaner
 from pipelines.config import ProcessOptions
-from pipelines.dedup import Candidate, Deduplicator, IndexEntry, signature
+from pipelines.dedup import (
+    Candidate,
+    Deduplicator,
+    IndexColumns,
+    band_hashes,
+    bands_for,
+    key64,
+    signature,
+)
 from pipelines.extract import extract
 from pipelines.filters import min_words
 from pipelines.lock import OutputLock
@@ -40,9 +49,13 @@ from pipelines.parquet import (
     SPOOL_SCHEMA,
     TEMPLATE_PAGES_SCHEMA,
     RowWriter,
+    StringColumn,
+    iter_index_batches,
+    num_rows,
     read_columns,
-    read_fixed_width,
     read_rows,
+    read_string_array,
+    release_memory,
     sum_template_counts,
     write_columns,
     write_rows,
@@ -281,37 +294,71 @@ def committed_runs(store: Store) -> list[str]:
 
 
 def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) -> int:
-    entries: list[IndexEntry] = []
-    url_keys: list[str] = []
-    hashes: list[str] = []
-    matrices: list[np.ndarray[Any, np.dtype[np.uint32]]] = []
-    width = dedup.options.num_perm * 4
+    """Load the committed runs' index segments into `dedup`, as compact columns: signatures in
+    one preallocated matrix, URL keys and text hashes as 64-bit hashes, ids and URLs as Arrow
+    strings. Returns the number of indexed documents."""
+    segments: list[tuple[str, str, Path]] = []
     for key in store.list_keys(f"{INDEX_PREFIX}/"):
         run = key.rsplit("run=", 1)[-1].removesuffix(".parquet")
         if run not in runs:
             continue  # a crashed run's segment, or the run being redone
-        path = tmp / "index-segment.parquet"
+        path = tmp / f"index-segment-{len(segments):05d}.parquet"
         store.get_file(key, path)
-        try:
-            sigs = read_fixed_width(path, "signature", width)
-        except ValueError as exc:
-            raise ValueError(
-                f"the index at {store.url(key)} does not match num_perm="
-                f"{dedup.options.num_perm} ({exc}): use the same dedup settings for one output"
-            ) from exc
-        matrices.append(sigs.view(np.uint32))
-        cols = read_columns(path, ["id", "url", "url_key", "text_hash"])
-        # Every row of a segment has the segment's run id: share one string.
-        entries.extend(IndexEntry(i, u, run) for i, u in zip(cols["id"], cols["url"], strict=True))
-        url_keys.extend(cols["url_key"])
-        hashes.extend(cols["text_hash"])
-    matrix = (
-        np.concatenate(matrices)
-        if matrices
-        else np.empty((0, dedup.options.num_perm), dtype=np.uint32)
+        segments.append((key, run, path))
+    total = sum(num_rows(path) for _, _, path in segments)
+    num_perm = dedup.options.num_perm
+    n_bands = bands_for(dedup.options.threshold, num_perm)[0]
+    # Signatures go to a file, not to memory: only the rows that LSH proposes are read back
+    # (memory-mapped). Band hashes are computed batch by batch on the way.
+    sig_path = tmp / "index-signatures.u32"
+    bands = [np.empty(total, dtype=np.uint32) for _ in range(n_bands)]
+    url_keys = np.empty(total, dtype=np.uint64)
+    text_hashes = np.empty(total, dtype=np.uint64)
+    run_of_row = np.empty(total, dtype=np.int32)
+    ids, urls = [], []
+    pos = 0
+    with sig_path.open("wb") as sig_file:
+        for n, (key, _run, path) in enumerate(segments):
+            try:
+                for sigs, ukeys, thashes in iter_index_batches(path, num_perm * 4):
+                    rows = len(sigs)
+                    sig_file.write(sigs.tobytes())
+                    batch_bands = band_hashes(sigs.view(np.uint32), dedup.options)
+                    for b in range(n_bands):
+                        bands[b][pos : pos + rows] = batch_bands[:, b]
+                    url_keys[pos : pos + rows] = np.fromiter(map(key64, ukeys), np.uint64, rows)
+                    text_hashes[pos : pos + rows] = np.fromiter(
+                        map(key64, thashes), np.uint64, rows
+                    )
+                    run_of_row[pos : pos + rows] = n
+                    pos += rows
+            except ValueError as exc:
+                raise ValueError(
+                    f"the index at {store.url(key)} does not match num_perm="
+                    f"{num_perm} ({exc}): use the same dedup settings for one output"
+                ) from exc
+            ids.append(read_string_array(path, "id"))
+            urls.append(read_string_array(path, "url"))
+            path.unlink()
+    release_memory()
+    signatures: npt.NDArray[np.uint32] = (
+        np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(total, num_perm))
+        if total
+        else np.empty((0, num_perm), dtype=np.uint32)
     )
-    dedup.load_index(entries, url_keys, hashes, matrix)
-    return len(entries)
+    dedup.load_index(
+        IndexColumns(
+            StringColumn(ids),
+            StringColumn(urls),
+            [run for _, run, _ in segments],
+            run_of_row,
+            url_keys,
+            text_hashes,
+            signatures,
+        ),
+        bands,
+    )
+    return total
 
 
 def _learn_templates(
@@ -329,8 +376,9 @@ def _learn_templates(
     rows: list[tuple[str, str | None, list[int]]] = []
     # A page counts once, ever: not again if an earlier run counted its URL or published its
     # text, nor twice in this run (reposts must not make an article look like template).
-    seen_urls = set(dedup.index.by_url) | _counted_pages(store, runs, tmp)
-    seen_hashes = set(dedup.index.by_hash)
+    counted_before = _counted_pages(store, runs, tmp)
+    seen_urls: set[str] = set()
+    seen_hashes: set[str] = set()
     counted: list[str] = []
     for path in spools:
         cols = read_columns(path, ["domain", "title", "line_keys", "url_key", "text_hash"])
@@ -342,7 +390,9 @@ def _learn_templates(
             cols["text_hash"],
             strict=True,
         ):
-            if ukey in seen_urls or thash in seen_hashes:
+            if ukey in seen_urls or thash in seen_hashes or _in_sorted(counted_before, ukey):
+                continue
+            if dedup.index.find_url(ukey) is not None or dedup.index.find_hash(thash) is not None:
                 continue
             seen_urls.add(ukey)
             seen_hashes.add(thash)
@@ -353,14 +403,21 @@ def _learn_templates(
     return _template_model(store, runs, [local], tmp, options)
 
 
-def _counted_pages(store: Store, runs: set[str], tmp: Path) -> set[str]:
-    """URL keys of the pages whose lines committed runs have counted."""
-    found: set[str] = set()
+def _counted_pages(store: Store, runs: set[str], tmp: Path) -> npt.NDArray[np.uint64]:
+    """Sorted `key64` hashes of the URL keys whose lines committed runs have counted."""
+    found: list[npt.NDArray[np.uint64]] = []
     for key in store.list_keys(f"{TEMPLATE_PAGES_PREFIX}/"):
         if key.rsplit("run=", 1)[-1].removesuffix(".parquet") in runs:
             store.get_file(key, tmp / "template-pages.parquet")
-            found.update(read_columns(tmp / "template-pages.parquet", ["url_key"])["url_key"])
-    return found
+            keys = read_columns(tmp / "template-pages.parquet", ["url_key"])["url_key"]
+            found.append(np.fromiter(map(key64, keys), np.uint64, len(keys)))
+    return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+
+
+def _in_sorted(sorted_keys: npt.NDArray[np.uint64], key: str) -> bool:
+    value = np.uint64(key64(key))
+    pos = int(np.searchsorted(sorted_keys, value))
+    return pos < len(sorted_keys) and bool(sorted_keys[pos] == value)
 
 
 def _template_model(
