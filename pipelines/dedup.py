@@ -40,6 +40,7 @@ __all__ = [
     "Deduplicator",
     "IndexColumns",
     "IndexEntry",
+    "Keys",
     "Strings",
     "band_hashes",
     "bands_for",
@@ -167,8 +168,8 @@ class IndexColumns:
     signatures: npt.NDArray[np.uint32]  # (n, num_perm)
 
 
-class _Keys:
-    """Sorted 64-bit key hashes → the first row that has each."""
+class Keys:
+    """Sorted 64-bit key hashes (`key64`) → the first row that has each."""
 
     def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
         self.order = np.argsort(hashes, kind="stable").astype(np.int32)
@@ -180,6 +181,9 @@ class _Keys:
         if pos < len(self.sorted) and self.sorted[pos] == value:
             return int(self.order[pos])
         return None
+
+    def __contains__(self, key: str) -> bool:
+        return self.find(key) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +227,8 @@ class _Index:
     resident at 128 permutations (bench/README.md)."""
 
     cols: IndexColumns | None = None
-    by_url: _Keys | None = None
-    by_hash: _Keys | None = None
+    by_url: Keys | None = None
+    by_hash: Keys | None = None
     band_order: list[npt.NDArray[np.int32]] = field(default_factory=list)
     band_sorted: list[npt.NDArray[np.uint32]] = field(default_factory=list)
 
@@ -275,7 +279,7 @@ class Deduplicator:
         """Load earlier runs' published documents. `bands` (one array of band hashes per band,
         as `band_hashes` computes them) may be given by a caller that computed them while
         streaming the signatures; they are sorted in place of themselves, one at a time."""
-        idx = _Index(cols, _Keys(cols.url_keys), _Keys(cols.text_hashes))
+        idx = _Index(cols, Keys(cols.url_keys), Keys(cols.text_hashes))
         # The key hashes now live sorted in the lookups: do not keep them twice.
         empty = np.empty(0, dtype=np.uint64)
         idx.cols = replace(cols, url_keys=empty, text_hashes=empty)

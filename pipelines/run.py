@@ -35,6 +35,7 @@ from pipelines.dedup import (
     Candidate,
     Deduplicator,
     IndexColumns,
+    Keys,
     band_hashes,
     bands_for,
     key64,
@@ -390,7 +391,7 @@ def _learn_templates(
             cols["text_hash"],
             strict=True,
         ):
-            if ukey in seen_urls or thash in seen_hashes or _in_sorted(counted_before, ukey):
+            if ukey in seen_urls or thash in seen_hashes or ukey in counted_before:
                 continue
             if dedup.index.find_url(ukey) is not None or dedup.index.find_hash(thash) is not None:
                 continue
@@ -403,21 +404,15 @@ def _learn_templates(
     return _template_model(store, runs, [local], tmp, options)
 
 
-def _counted_pages(store: Store, runs: set[str], tmp: Path) -> npt.NDArray[np.uint64]:
-    """Sorted `key64` hashes of the URL keys whose lines committed runs have counted."""
+def _counted_pages(store: Store, runs: set[str], tmp: Path) -> Keys:
+    """The URL keys whose pages committed runs have counted for templates."""
     found: list[npt.NDArray[np.uint64]] = []
     for key in store.list_keys(f"{TEMPLATE_PAGES_PREFIX}/"):
         if key.rsplit("run=", 1)[-1].removesuffix(".parquet") in runs:
             store.get_file(key, tmp / "template-pages.parquet")
             keys = read_columns(tmp / "template-pages.parquet", ["url_key"])["url_key"]
             found.append(np.fromiter(map(key64, keys), np.uint64, len(keys)))
-    return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
-
-
-def _in_sorted(sorted_keys: npt.NDArray[np.uint64], key: str) -> bool:
-    value = np.uint64(key64(key))
-    pos = int(np.searchsorted(sorted_keys, value))
-    return pos < len(sorted_keys) and bool(sorted_keys[pos] == value)
+    return Keys(np.concatenate(found) if found else np.empty(0, dtype=np.uint64))
 
 
 def _template_model(
