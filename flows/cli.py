@@ -283,6 +283,8 @@ def extract(
         raws.append((page_or_reject, raw))
     cleaned = [cleaner.clean(raw) for _, raw in raws]
     try:
+        if templates is not None and not committed_runs(store_for(templates)):
+            raise _fail(f"{templates}: no committed contentpipe run to take templates from")
         model = template_model(cleaned, templates)
     except (StorageError, ValueError) as exc:
         raise _fail(str(exc)) from exc

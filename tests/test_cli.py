@@ -118,6 +118,15 @@ def test_extract_explain_names_the_site_template_learned_from_the_pages(tmp_path
         ),
         (["ingest", "x", "--out", "{tmp}/o", "--threshold", "1.5"], "--threshold"),
         (["extract", "/definitely/not/here.html"], "no such file"),
+        (
+            [
+                "extract",
+                "--templates",
+                "{tmp}/no-output",
+                str(DEMO_SITE / "metro-briefs-bakery-award.html"),
+            ],
+            "no committed contentpipe run",
+        ),
     ],
 )
 def test_fatal_errors_exit_non_zero_with_one_line(
