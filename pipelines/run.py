@@ -54,6 +54,7 @@ from pipelines.parquet import (
     iter_index_batches,
     num_rows,
     read_columns,
+    read_fixed_width,
     read_rows,
     read_string_array,
     release_memory,
@@ -566,12 +567,12 @@ def publish(
         candidates: list[Candidate] = []
         for path in spools:
             cols = read_columns(
-                path, ["id", "url", "url_key", "text_hash", "published", "word_count", "signature"]
+                path, ["id", "url", "url_key", "text_hash", "published", "word_count"]
             )
-            # One matrix per shard; each candidate's signature is a view of its row.
-            sigs = np.frombuffer(b"".join(cols["signature"]), dtype=np.uint32).reshape(
-                len(cols["id"]), options.dedup.num_perm
-            )
+            # One matrix per shard, read without a Python object per signature; each
+            # candidate's signature is a view of its row.
+            width = options.dedup.num_perm * 4
+            sigs = read_fixed_width(path, "signature", width).view(np.uint32)
             for i in range(len(cols["id"])):
                 candidates.append(
                     Candidate(
