@@ -79,7 +79,8 @@ SPOOL_SCHEMA = schema_of(
     ],
 )
 
-# One row per published document of a run, under <out>/index/v1/.
+# One row per published document of a run, under <out>/index/v2/; the file's metadata names
+# the signature scheme (`dedup.index_scheme`).
 _INDEX_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("id", pa.string()),
     ("url", pa.string()),
@@ -137,8 +138,16 @@ def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict
     return out
 
 
-def write_columns(path: Path, columns: dict[str, list[Any]], schema: pa.Schema) -> int:
-    """Write plain columns (lists of equal length) to a Parquet file; returns the row count."""
+def write_columns(
+    path: Path,
+    columns: dict[str, list[Any]],
+    schema: pa.Schema,
+    metadata: dict[str, str] | None = None,
+) -> int:
+    """Write plain columns (lists of equal length) to a Parquet file, with optional key-value
+    metadata on its schema; returns the row count."""
+    if metadata:
+        schema = schema.with_metadata(metadata)
     table = pa.Table.from_pydict(columns, schema=schema)
     # Row groups of 16 k rows: readers stream a large segment without decoding it whole.
     pq.write_table(table, path, compression="zstd", row_group_size=16_384)
@@ -231,6 +240,12 @@ def read_string_array(path: Path, column: str) -> pa.Array[Any]:
 
 def num_rows(path: Path) -> int:
     return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def file_metadata(path: Path) -> dict[str, str]:
+    """The key-value metadata a Parquet file's schema carries (`write_columns(metadata=...)`)."""
+    found = pq.read_schema(path).metadata or {}
+    return {k.decode("utf-8"): v.decode("utf-8") for k, v in found.items()}
 
 
 def read_fixed_width(path: Path, column: str, width: int) -> npt.NDArray[np.uint8]:

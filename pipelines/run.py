@@ -38,6 +38,7 @@ from pipelines.dedup import (
     Keys,
     band_hashes,
     bands_for,
+    index_scheme,
     key64,
     signature,
 )
@@ -51,6 +52,7 @@ from pipelines.parquet import (
     TEMPLATE_PAGES_SCHEMA,
     RowWriter,
     StringColumn,
+    file_metadata,
     iter_index_batches,
     num_rows,
     read_columns,
@@ -84,7 +86,10 @@ __all__ = [
     "template_model",
 ]
 
-INDEX_PREFIX = "index/v1"
+# v1 segments hold signatures over crc32 shingle hashes; a committed run without a v2 segment
+# gets one rebuilt from its records when a later run loads the index (`_rebuild_index_segment`).
+INDEX_PREFIX = "index/v2"
+INDEX_SCHEME_KEY = "contentpipe.index_scheme"
 TEMPLATES_PREFIX = "index/templates/v1"
 TEMPLATE_PAGES_PREFIX = "index/templates/pages/v1"
 
@@ -295,17 +300,79 @@ def committed_runs(store: Store) -> list[str]:
     )
 
 
-def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) -> int:
+def _index_columns(
+    docs: Iterable[tuple[str, str, str, str, str]], options: ProcessOptions
+) -> dict[str, list[Any]]:
+    """Index rows from (id, url, canonical url, text hash, text) of published documents."""
+    cols: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
+    for doc_id, url, canonical, text_hash, text in docs:
+        cols["id"].append(doc_id)
+        cols["url"].append(url)
+        cols["url_key"].append(url_key(canonical))
+        cols["text_hash"].append(text_hash)
+        cols["signature"].append(signature(text, options.dedup).tobytes())
+    return cols
+
+
+def _write_index_segment(
+    store: Store, run_id: str, cols: dict[str, list[Any]], options: ProcessOptions, tmp: Path
+) -> str:
+    cols["run_id"] = [run_id] * len(cols["id"])
+    segment = f"{INDEX_PREFIX}/run={run_id}.parquet"
+    local = tmp / f"index-{run_id}.parquet"
+    write_columns(
+        local, cols, INDEX_SCHEMA, metadata={INDEX_SCHEME_KEY: index_scheme(options.dedup)}
+    )
+    store.put_file(segment, local)
+    local.unlink()
+    return segment
+
+
+def _rebuild_index_segment(store: Store, run_id: str, options: ProcessOptions, tmp: Path) -> str:
+    """Write a committed run's index segment from its published records (a run published by
+    an older contentpipe, whose segment holds signatures of another scheme)."""
+    manifest = json.loads(store.read_bytes(f"runs/{run_id}.json"))
+    cols: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
+    for key in manifest.get("files", {}).get("records", []):
+        path = tmp / "rebuild-records.parquet"
+        store.get_file(key, path)
+        rows = read_rows(path, Document)
+        part = _index_columns(
+            ((d.id, d.url, d.canonical_url, d.text_hash, d.text) for d in rows), options
+        )
+        for name, values in part.items():
+            cols[name].extend(values)
+        path.unlink()
+    return _write_index_segment(store, run_id, cols, options, tmp)
+
+
+def _load_index(
+    store: Store, dedup: Deduplicator, runs: set[str], options: ProcessOptions, tmp: Path
+) -> tuple[int, int]:
     """Load the committed runs' index segments into `dedup`, as compact columns: signatures in
     one preallocated matrix, URL keys and text hashes as 64-bit hashes, ids and URLs as Arrow
-    strings. Returns the number of indexed documents."""
+    strings. Returns (indexed documents, segments rebuilt from records)."""
+    found = {
+        key.rsplit("run=", 1)[-1].removesuffix(".parquet"): key
+        for key in store.list_keys(f"{INDEX_PREFIX}/")
+    }
+    rebuilt = 0
+    for run in sorted(runs - set(found)):
+        found[run] = _rebuild_index_segment(store, run, options, tmp)
+        rebuilt += 1
+    expected = index_scheme(options.dedup)
     segments: list[tuple[str, str, Path]] = []
-    for key in store.list_keys(f"{INDEX_PREFIX}/"):
-        run = key.rsplit("run=", 1)[-1].removesuffix(".parquet")
+    for run, key in sorted(found.items()):
         if run not in runs:
             continue  # a crashed run's segment, or the run being redone
         path = tmp / f"index-segment-{len(segments):05d}.parquet"
         store.get_file(key, path)
+        scheme = file_metadata(path).get(INDEX_SCHEME_KEY)
+        if scheme != expected:
+            raise ValueError(
+                f"the index at {store.url(key)} holds signatures of {scheme}, this run makes "
+                f"{expected}: use the same dedup settings (num_perm, shingle_size) for one output"
+            )
         segments.append((key, run, path))
     total = sum(num_rows(path) for _, _, path in segments)
     num_perm = dedup.options.num_perm
@@ -335,10 +402,7 @@ def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) ->
                     run_of_row[pos : pos + rows] = n
                     pos += rows
             except ValueError as exc:
-                raise ValueError(
-                    f"the index at {store.url(key)} does not match num_perm="
-                    f"{num_perm} ({exc}): use the same dedup settings for one output"
-                ) from exc
+                raise ValueError(f"the index at {store.url(key)} is damaged: {exc}") from exc
             ids.append(read_string_array(path, "id"))
             urls.append(read_string_array(path, "url"))
             path.unlink()
@@ -360,7 +424,7 @@ def _load_index(store: Store, dedup: Deduplicator, runs: set[str], tmp: Path) ->
         ),
         bands,
     )
-    return total
+    return total, rebuilt
 
 
 def _learn_templates(
@@ -543,7 +607,9 @@ def publish(
         tmp = Path(tmpdir)
         dedup = Deduplicator(options.dedup, run_id)
         runs_before = set(committed_runs(store)) - {run_id}
-        counts["index_documents"] = _load_index(store, dedup, runs_before, tmp)
+        counts["index_documents"], counts["index_segments_rebuilt"] = _load_index(
+            store, dedup, runs_before, options, tmp
+        )
 
         spools: list[Path] = []
         for rep in reports:
@@ -624,7 +690,6 @@ def publish(
         index_cols: dict[str, list[Any]] = {
             "id": [c.id for c in published],
             "url": [c.url for c in published],
-            "run_id": [run_id] * len(published),
             "url_key": [c.url_key for c in published],
             "text_hash": [c.text_hash for c in published],
             "signature": [c.signature.tobytes() for c in published],
@@ -652,11 +717,7 @@ def publish(
             store.put_file(part(kind, 0), local)
             files[kind].append(part(kind, 0))
 
-        segment = f"{INDEX_PREFIX}/run={run_id}.parquet"
-        local = tmp / "index.parquet"
-        write_columns(local, index_cols, INDEX_SCHEMA)
-        store.put_file(segment, local)
-        files["index"].append(segment)
+        files["index"].append(_write_index_segment(store, run_id, index_cols, options, tmp))
 
     _remove_stale(
         store,

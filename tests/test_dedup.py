@@ -6,9 +6,20 @@ import random
 from pathlib import Path
 
 import numpy as np
+from datasketch import MinHash
 
+from pipelines.clean import normalize
+from pipelines.clean import words as split_words
 from pipelines.config import DedupOptions, ProcessOptions
-from pipelines.dedup import Candidate, Deduplicator, signature, similarity
+from pipelines.dedup import (
+    Candidate,
+    Deduplicator,
+    shingle_hash,
+    shingle_hashes,
+    shingles,
+    signature,
+    similarity,
+)
 from pipelines.run import ingest
 from tests.conftest import DEMO_SITE
 from tests.helpers import rows
@@ -127,3 +138,38 @@ def test_chinese_and_japanese_texts_are_shingled_by_character() -> None:
     )
     assert similarity(signature(story, opts), signature(edited, opts)) >= opts.threshold
     assert similarity(signature(story, opts), signature(other, opts)) < 0.1
+
+
+# Word characters, separators, accents, capitals that lower-case to two characters, Chinese and
+# Japanese, astral-plane letters and emoji, numerals, a lone surrogate.
+_ALPHABET = [*"abc XYZ_é ü,.!“”—\t\n東京都の天気 ß İ ١٢ Ⅷ ½ a1 ", "𝔘", "😀", "\ud800", "𠀋"]
+
+
+def _random_texts(n: int, longest: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(_ALPHABET, k=rng.randint(0, longest))) for _ in range(n)]
+
+
+def test_shingles_are_the_words_the_cleaner_normalizes_to() -> None:
+    for text in _random_texts(500, 80, seed=5):
+        norm = normalize(text)
+        expected = split_words(norm)  # \w+ words, each Chinese/Japanese character one word
+        assert " ".join(shingles(text, 1_000)).split() == expected, text
+
+
+def test_vectorised_shingle_hashes_equal_the_one_at_a_time_hash() -> None:
+    for text in _random_texts(1_000, 60, seed=6):
+        for size in (1, 2, 3, 5):
+            expected = [shingle_hash(s) for s in shingles(text, size)]
+            assert shingle_hashes(text, size).tolist() == expected, (text, size)
+
+
+def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
+    for num_perm, size in ((128, 3), (64, 5)):
+        opts = DedupOptions(num_perm=num_perm, shingle_size=size)
+        texts = _random_texts(100, 400, seed=num_perm)
+        texts.append(" ".join(["The quick brown fox jumps over the lazy dog."] * 40))
+        for text in texts:
+            minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash)
+            minhash.update_batch(shingles(text, size))
+            assert np.array_equal(signature(text, opts), minhash.hashvalues), text

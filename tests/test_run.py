@@ -3,16 +3,18 @@ crash safety and convergence of reruns."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 import pipelines.run
 from deploy.demo.sitegen import ARTICLES, Article, render
-from pipelines.config import ProcessOptions
+from pipelines.config import DedupOptions, ProcessOptions
 from pipelines.run import committed_runs, ingest
 from pipelines.storage import store_for
 from tests.conftest import DEMO_SITE
@@ -137,3 +139,38 @@ def test_crash_before_manifest_then_rerun_equals_clean_run(
 
     assert snapshot(out) == snapshot(clean)
     assert listing(out) == listing(clean)
+
+
+def _index_rows(out: str, run_id: str) -> list[dict[str, Any]]:
+    data = store_for(out).read_bytes(f"index/v2/run={run_id}.parquet")
+    return sorted(pq.read_table(io.BytesIO(data)).to_pylist(), key=lambda r: r["id"])
+
+
+def test_index_of_an_older_version_is_rebuilt_from_the_records(
+    out: str, seeds: Path, tmp_path: Path
+) -> None:
+    first = ingest([str(seeds), str(DEMO_SITE)], out, OPTS)
+    store = store_for(out)
+    original = _index_rows(out, first.run_id)
+    # What contentpipe before index v2 left: a v1 segment (crc32 shingle hashes), no v2.
+    segment = store.read_bytes(f"index/v2/run={first.run_id}.parquet")
+    store.write_bytes(f"index/v1/run={first.run_id}.parquet", segment)
+    store.delete([f"index/v2/run={first.run_id}.parquet"])
+
+    batch = str(_second_batch(tmp_path))
+    second = ingest([batch], out, OPTS)
+    assert second.counts["index_segments_rebuilt"] == 1
+    assert second.counts["index_documents"] == 14
+    assert _index_rows(out, first.run_id) == original
+    dups = {Path(d["url"]).name: d["method"] for d in rows(out, "duplicates", second.run_id)}
+    assert dups["dailywire-wind-copy.html"] == "near"
+    assert len(dups) == 3
+    third = ingest([batch], out, OPTS)
+    assert "index_segments_rebuilt" not in third.counts
+
+
+def test_an_index_built_with_other_dedup_settings_is_refused(out: str, seeds: Path) -> None:
+    ingest([str(seeds)], out, OPTS)
+    other = OPTS.model_copy(update={"dedup": DedupOptions(shingle_size=5)})
+    with pytest.raises(ValueError, match=r"index/v2/run=.*shingle_size=3.*shingle_size=5"):
+        ingest([str(DEMO_SITE)], out, other)
