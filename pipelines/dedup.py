@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -34,15 +35,19 @@ from pipelines.config import DedupOptions
 
 __all__ = [
     "Candidate",
+    "CandidateColumns",
     "Decision",
+    "Decisions",
     "Deduplicator",
     "IndexColumns",
     "IndexEntry",
     "Keys",
+    "SignatureFile",
     "Strings",
     "band_hashes",
     "bands_for",
     "index_scheme",
+    "keep_order",
     "key64",
     "shingle_hash",
     "shingle_hashes",
@@ -288,7 +293,10 @@ class Keys:
         self.sorted = hashes[self.order]
 
     def find(self, key: str) -> int | None:
-        value = np.uint64(key64(key))
+        return self.find_hash(np.uint64(key64(key)))
+
+    def find_hash(self, value: np.uint64) -> int | None:
+        """Like `find`, for a key already hashed with `key64`."""
         pos = int(np.searchsorted(self.sorted, value, side="left"))
         if pos < len(self.sorted) and self.sorted[pos] == value:
             return int(self.order[pos])
@@ -358,6 +366,12 @@ class _Index:
     def find_hash(self, text_hash: str) -> int | None:
         return self.by_hash.find(text_hash) if self.by_hash is not None else None
 
+    def find_url_hash(self, value: np.uint64) -> int | None:
+        return self.by_url.find_hash(value) if self.by_url is not None else None
+
+    def find_text_hash(self, value: np.uint64) -> int | None:
+        return self.by_hash.find_hash(value) if self.by_hash is not None else None
+
     def near(self, bands: npt.NDArray[np.uint32]) -> set[int]:
         found: set[int] = set()
         for b, value in enumerate(bands):
@@ -366,6 +380,100 @@ class _Index:
             hi = int(np.searchsorted(column, value, side="right"))
             found.update(int(i) for i in self.band_order[b][lo:hi])
         return found
+
+
+class SignatureRows(Protocol):
+    """Signatures looked up by row: an (n, num_perm) array, or a file read a row at a time."""
+
+    def __getitem__(self, row: int, /) -> Signature: ...
+
+
+class SignatureFile:
+    """Signatures stored one after another in a file, read a row at a time with `pread`: unlike
+    a memory map, rows read do not stay in the process's resident memory."""
+
+    def __init__(self, path: str, num_perm: int) -> None:
+        self.path, self.width = path, num_perm * 4
+        self._fd: int | None = None
+
+    def __getitem__(self, row: int) -> Signature:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        data = os.pread(self._fd, self.width, row * self.width)
+        if len(data) != self.width:
+            raise IndexError(f"{self.path}: no signature row {row}")
+        return np.frombuffer(data, dtype=np.uint32)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class CandidateColumns:
+    """A run's candidates as aligned columns; a row number is the candidate's key. About 0.3 KB
+    per candidate resident (bands, key hashes, ids and URLs as Arrow strings) when signatures
+    are a `SignatureFile`."""
+
+    ids: Strings
+    urls: Strings
+    url_keys: npt.NDArray[np.uint64]  # key64 of each url_key
+    text_hashes: npt.NDArray[np.uint64]  # key64 of each text_hash
+    order: npt.NDArray[np.int64]  # rows in keep order (`keep_order`)
+    bands: npt.NDArray[np.uint32]  # (n, bands), as `band_hashes` computes them
+    signatures: SignatureRows
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def keep_order(
+    published: npt.NDArray[np.bytes_],
+    word_counts: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.bytes_],
+) -> npt.NDArray[np.int64]:
+    """Rows in keep-rule order: earliest published first (b"" = undated, last), then longest
+    text, then smallest id. Strings as UTF-8 bytes sort as Python sorts the strings."""
+    undated = published == b""
+    return np.lexsort((ids, -word_counts, published, undated)).astype(np.int64)
+
+
+_KEPT, _URL, _EXACT, _NEAR = 0, 1, 2, 3
+_METHODS = (None, "url", "exact", "near")
+
+
+@dataclass
+class Decisions:
+    """Every candidate's decision as columns; `decisions[row]` is one `Decision`."""
+
+    methods: npt.NDArray[np.int8]  # _KEPT, _URL, _EXACT or _NEAR
+    targets: npt.NDArray[np.int64]  # the kept document: an index row, or a candidate row
+    in_index: npt.NDArray[np.bool_]  # whether the target is an index row
+    similarities: npt.NDArray[np.float32]
+    index: _Index
+    candidates: CandidateColumns
+    run_id: str
+
+    def __len__(self) -> int:
+        return len(self.methods)
+
+    @property
+    def kept(self) -> npt.NDArray[np.bool_]:
+        kept: npt.NDArray[np.bool_] = self.methods == _KEPT
+        return kept
+
+    def __getitem__(self, row: int) -> Decision:
+        method = int(self.methods[row])
+        if method == _KEPT:
+            return Decision(row)
+        target = int(self.targets[row])
+        if self.in_index[row]:
+            entry = self.index.entry(target)
+        else:
+            c = self.candidates
+            entry = IndexEntry(c.ids[target], c.urls[target], self.run_id)
+        return Decision(row, _METHODS[method], entry, float(self.similarities[row]))
 
 
 class Deduplicator:
@@ -407,87 +515,116 @@ class Deduplicator:
         self.index = idx
 
     def decide(self, candidates: Iterable[Candidate]) -> list[Decision]:
-        """A decision for every candidate, sorted by candidate key."""
-        ordered = sorted(candidates, key=_keep_order)
-        if not ordered:
+        """A decision for every candidate, sorted by candidate key (`decide_columns` for a
+        list of objects)."""
+        cands = sorted(candidates, key=lambda c: c.key)
+        if not cands:
             return []
-        sigs = np.stack([c.signature for c in ordered])
-        bands = band_hashes(sigs, self.options)
-        earlier = _bucket_neighbours(bands)
-        run = _RunState(ordered, sigs, np.zeros(len(ordered), dtype=bool), earlier)
-        decisions: list[Decision] = []
-        for pos, cand in enumerate(ordered):
-            decision = self._against_index(cand, bands[pos]) or self._against_run(pos, run)
-            if decision is None:
-                decision = Decision(cand.key)
-                run.kept[pos] = True
-                run.by_url.setdefault(cand.url_key, pos)
-                run.by_hash.setdefault(cand.text_hash, pos)
-            decisions.append(decision)
-        return sorted(decisions, key=lambda d: d.key)
+        sigs = np.stack([c.signature for c in cands])
+        cols = CandidateColumns(
+            [c.id for c in cands],
+            [c.url for c in cands],
+            np.fromiter((key64(c.url_key) for c in cands), np.uint64, len(cands)),
+            np.fromiter((key64(c.text_hash) for c in cands), np.uint64, len(cands)),
+            keep_order(
+                np.array([(c.published or "").encode("utf-8") for c in cands], dtype=np.bytes_),
+                np.array([c.word_count for c in cands], dtype=np.int64),
+                np.array([c.id.encode("utf-8") for c in cands], dtype=np.bytes_),
+            ),
+            band_hashes(sigs, self.options),
+            sigs,
+        )
+        decisions = self.decide_columns(cols)
+        return [replace(decisions[row], key=c.key) for row, c in enumerate(cands)]
 
-    def _against_index(self, cand: Candidate, bands: npt.NDArray[np.uint32]) -> Decision | None:
+    def decide_columns(self, cands: CandidateColumns) -> Decisions:
+        """A decision for every candidate row. Candidates are visited in keep order; each is
+        checked against the index (URL, text hash, LSH neighbours), then against this run's
+        kept candidates."""
+        n = len(cands)
+        out = Decisions(
+            np.zeros(n, dtype=np.int8),
+            np.full(n, -1, dtype=np.int64),
+            np.zeros(n, dtype=bool),
+            np.ones(n, dtype=np.float32),
+            self.index,
+            cands,
+            self.run_id,
+        )
+        # This run's first kept row per URL key and per text hash, through group numbers.
+        url_group = np.unique(cands.url_keys, return_inverse=True)[1].astype(np.int32)
+        hash_group = np.unique(cands.text_hashes, return_inverse=True)[1].astype(np.int32)
+        kept_url = np.full(int(url_group.max(initial=-1)) + 1, -1, dtype=np.int64)
+        kept_hash = np.full(int(hash_group.max(initial=-1)) + 1, -1, dtype=np.int64)
+        earlier = _bucket_neighbours(cands.bands, cands.order)
+        kept_pos = np.zeros(n, dtype=bool)  # by keep-order position
+        threshold = self.options.threshold
+        for pos, row in enumerate(cands.order.tolist()):
+            in_index = True
+            found = self._against_index(cands, row)
+            if found is None:
+                in_index = False
+                if kept_url[url_group[row]] >= 0:
+                    found = _URL, int(kept_url[url_group[row]]), 1.0
+                elif kept_hash[hash_group[row]] >= 0:
+                    found = _EXACT, int(kept_hash[hash_group[row]]), 1.0
+                else:
+                    slots = [p for p in earlier.get(pos, ()) if kept_pos[p]]
+                    if slots:
+                        rows = cands.order[slots].tolist()
+                        sig = cands.signatures[row]
+                        best = _best(sig, ((r, cands.signatures[r]) for r in rows), threshold)
+                        found = None if best is None else (_NEAR, best[0], best[1])
+            if found is None:
+                kept_pos[pos] = True
+                if kept_url[url_group[row]] < 0:
+                    kept_url[url_group[row]] = row
+                if kept_hash[hash_group[row]] < 0:
+                    kept_hash[hash_group[row]] = row
+                continue
+            method, target, sim = found
+            out.methods[row], out.targets[row], out.similarities[row] = method, target, sim
+            out.in_index[row] = in_index
+        return out
+
+    def _against_index(self, cands: CandidateColumns, row: int) -> tuple[int, int, float] | None:
         idx = self.index
         if not len(idx) or idx.cols is None:
             return None
-        row = idx.find_url(cand.url_key)
-        if row is not None:
-            return Decision(cand.key, "url", idx.entry(row))
-        row = idx.find_hash(cand.text_hash)
-        if row is not None:
-            return Decision(cand.key, "exact", idx.entry(row))
+        found = idx.find_url_hash(cands.url_keys[row])
+        if found is not None:
+            return _URL, found, 1.0
+        found = idx.find_text_hash(cands.text_hashes[row])
+        if found is not None:
+            return _EXACT, found, 1.0
+        near = idx.near(cands.bands[row])
+        if not near:
+            return None
         sigs = idx.cols.signatures
         best = _best(
-            cand.signature, ((i, sigs[i]) for i in sorted(idx.near(bands))), self.options.threshold
+            cands.signatures[row], ((i, sigs[i]) for i in sorted(near)), self.options.threshold
         )
-        if best is None:
-            return None
-        return Decision(cand.key, "near", idx.entry(best[0]), best[1])
-
-    def _against_run(self, pos: int, run: _RunState) -> Decision | None:
-        cand = run.ordered[pos]
-
-        def entry(slot: int) -> IndexEntry:
-            return IndexEntry(run.ordered[slot].id, run.ordered[slot].url, self.run_id)
-
-        if cand.url_key in run.by_url:
-            return Decision(cand.key, "url", entry(run.by_url[cand.url_key]))
-        if cand.text_hash in run.by_hash:
-            return Decision(cand.key, "exact", entry(run.by_hash[cand.text_hash]))
-        slots = [s for s in run.earlier.get(pos, ()) if run.kept[s]]
-        best = _best(run.sigs[pos], ((s, run.sigs[s]) for s in slots), self.options.threshold)
-        if best is None:
-            return None
-        return Decision(cand.key, "near", entry(best[0]), best[1])
+        return None if best is None else (_NEAR, best[0], best[1])
 
 
-@dataclass
-class _RunState:
-    """This run's candidates in keep order, and what has been kept of them so far."""
-
-    ordered: list[Candidate]
-    sigs: npt.NDArray[np.uint32]
-    kept: npt.NDArray[np.bool_]
-    earlier: dict[int, list[int]]
-    by_url: dict[str, int] = field(default_factory=dict)
-    by_hash: dict[str, int] = field(default_factory=dict)
-
-
-def _bucket_neighbours(bands: npt.NDArray[np.uint32], leaders: int = 32) -> dict[int, list[int]]:
-    """For each position (in keep order) that shares a band bucket with earlier positions, those
+def _bucket_neighbours(
+    bands: npt.NDArray[np.uint32], order: npt.NDArray[np.int64], leaders: int = 32
+) -> dict[int, list[int]]:
+    """For each keep-order position that shares a band bucket with earlier positions, those
     earlier positions — at most the first `leaders` of each bucket, which bounds the work on a
     bucket of thousands of near-identical pages while still reaching the copy that is kept.
+    `bands` is by row; `order` gives the rows in keep order.
 
     Buckets are found by sorting each band column (datatrove's bucket stage), so memory is a few
     arrays of n integers rather than a dictionary entry per document and band.
     """
     found: dict[int, set[int]] = {}
     for b in range(bands.shape[1]):
-        column = bands[:, b]
-        order = np.argsort(column, kind="stable")  # stable: equal values stay in keep order
-        _, first, counts = np.unique(column[order], return_index=True, return_counts=True)
+        column = bands[order, b]  # in keep order
+        by_value = np.argsort(column, kind="stable")  # stable: equal values stay in keep order
+        _, first, counts = np.unique(column[by_value], return_index=True, return_counts=True)
         for start, count in zip(first[counts > 1], counts[counts > 1], strict=True):
-            members = [int(m) for m in order[start : start + count]]
+            members = [int(m) for m in by_value[start : start + count]]
             for k in range(1, len(members)):
                 found.setdefault(members[k], set()).update(members[: min(k, leaders)])
     return {pos: sorted(prev) for pos, prev in found.items()}
@@ -503,8 +640,3 @@ def _best(
         if sim >= threshold and (best is None or sim > best[1]):
             best = (ref, sim)
     return best
-
-
-def _keep_order(c: Candidate) -> tuple[bool, str, int, str]:
-    # Earliest published first (undated last), then longest text, then smallest id.
-    return (c.published is None, c.published or "", -c.word_count, c.id)

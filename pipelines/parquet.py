@@ -28,7 +28,9 @@ __all__ = [
     "TEMPLATE_SCHEMA",
     "RowWriter",
     "StringColumn",
+    "file_metadata",
     "iter_index_batches",
+    "iter_row_groups",
     "num_rows",
     "read_columns",
     "read_fixed_width",
@@ -38,7 +40,9 @@ __all__ = [
     "schema_of",
     "sum_template_counts",
     "write_columns",
+    "write_index_segment",
     "write_rows",
+    "write_template_count_columns",
     "write_template_counts",
 ]
 
@@ -113,6 +117,23 @@ def write_template_counts(path: Path, counts: Mapping[str, Mapping[int, int]]) -
     return write_columns(path, {"site": sites, "key": keys, "pages": pages}, TEMPLATE_SCHEMA)
 
 
+def write_template_count_columns(
+    path: Path,
+    sites: Sequence[str],
+    site: npt.NDArray[np.int32],
+    key: npt.NDArray[np.uint64],
+    pages: npt.NDArray[np.int64],
+) -> int:
+    """`write_template_counts` for counts as columns (`pipelines.templates.PageCounts`)."""
+    names = pa.DictionaryArray.from_arrays(site, pa.array(list(sites), pa.string()))
+    table = pa.table(
+        {"site": names.cast(pa.string()), "key": pa.array(key), "pages": pa.array(pages)},
+        schema=TEMPLATE_SCHEMA,
+    )
+    pq.write_table(table, path, compression="zstd", row_group_size=16_384)
+    return table.num_rows
+
+
 def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict[int, int]]:
     """Sum the counts of several runs; keep each site's page count (key 0) and the keys seen
     on at least `min_pages` pages. Aggregated in Arrow: the rows can be millions."""
@@ -152,6 +173,34 @@ def write_columns(
     # Row groups of 16 k rows: readers stream a large segment without decoding it whole.
     pq.write_table(table, path, compression="zstd", row_group_size=16_384)
     return table.num_rows
+
+
+def write_index_segment(
+    path: Path,
+    spools: Sequence[Path],
+    kept: Sequence[npt.NDArray[np.bool_]],
+    run_id: str,
+    metadata: dict[str, str],
+) -> int:
+    """Write a run's index segment from its spools, one spool at a time: the rows `kept` (one
+    mask per spool) of the index columns, in Arrow throughout. Returns the row count."""
+    schema = INDEX_SCHEMA.with_metadata(metadata)
+    columns = [name for name in INDEX_SCHEMA.names if name != "run_id"]
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for spool, mask in zip(spools, kept, strict=True):
+            parquet, start = pq.ParquetFile(spool), 0
+            for group in range(parquet.num_row_groups):
+                table = parquet.read_row_group(group, columns=columns, use_threads=False)
+                table = table.filter(pa.array(mask[start : start + table.num_rows]))
+                start += parquet.metadata.row_group(group).num_rows
+                run_ids = pa.array([run_id] * table.num_rows, pa.string())
+                table = table.append_column("run_id", run_ids).select(INDEX_SCHEMA.names)
+                writer.write_table(table.cast(schema), 16_384)
+                rows += table.num_rows
+                del table
+                release_memory()
+    return rows
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -273,6 +322,27 @@ def iter_index_batches(
         release_memory()
 
 
+def iter_row_groups(
+    path: Path, columns: Sequence[str], fixed: Mapping[str, int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Some columns of a Parquet file one row group at a time: each column a Python list, or
+    for the `fixed` ones (column → width in bytes) an (n, width) byte matrix. Memory holds one
+    row group, never the file."""
+    fixed = fixed or {}
+    parquet = pq.ParquetFile(path)
+    for group in range(parquet.num_row_groups):
+        table = parquet.read_row_group(group, columns=list(columns), use_threads=False)
+        yield {
+            name: (
+                _fixed_width(table.column(name).combine_chunks(), path, name, fixed[name])
+                if name in fixed
+                else table.column(name).to_pylist()
+            )
+            for name in columns
+        }
+        del table
+
+
 def release_memory() -> None:
     """Hand Arrow's freed buffers back to the operating system."""
     pa.default_memory_pool().release_unused()
@@ -294,12 +364,18 @@ def _fixed_width(array: Any, path: Path, column: str, width: int) -> npt.NDArray
     return data.reshape(len(array), width)
 
 
-def read_rows(path: Path, cls: type[T], batch_rows: int = 5000) -> Iterator[T]:
-    """Stream a Parquet file back into records of `cls` (extra columns are ignored)."""
+def read_rows(path: Path, cls: type[T]) -> Iterator[T]:
+    """Stream a Parquet file back into records of `cls` (extra columns are ignored), one row
+    group at a time: Arrow's batch iterator reads ahead and keeps what it read, so a large
+    spool streamed with it would end up in memory whole."""
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=names):
-        for row in batch.to_pylist():
+    for group in iter_row_groups(path, names):
+        rows = [
+            dict(zip(names, values, strict=True)) for values in zip(*group.values(), strict=True)
+        ]
+        del group
+        for row in rows:
             if "removed_by_rule" in row:
                 row["removed_by_rule"] = dict(row["removed_by_rule"] or [])
             yield cls(**row)
+        release_memory()

@@ -32,13 +32,15 @@ from pipelines import progress
 from pipelines.clean import Cleaner
 from pipelines.config import ProcessOptions
 from pipelines.dedup import (
-    Candidate,
+    CandidateColumns,
     Deduplicator,
     IndexColumns,
     Keys,
+    SignatureFile,
     band_hashes,
     bands_for,
     index_scheme,
+    keep_order,
     key64,
     signature,
 )
@@ -54,21 +56,23 @@ from pipelines.parquet import (
     StringColumn,
     file_metadata,
     iter_index_batches,
+    iter_row_groups,
     num_rows,
     read_columns,
-    read_fixed_width,
     read_rows,
     read_string_array,
     release_memory,
     sum_template_counts,
     write_columns,
+    write_index_segment,
     write_rows,
+    write_template_count_columns,
     write_template_counts,
 )
 from pipelines.readers import read_input
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
-from pipelines.templates import TemplateModel, count_pages, line_keys
+from pipelines.templates import TemplateModel, count_page_columns, count_pages, line_keys
 from pipelines.urls import url_key
 from pipelines.workers import map_ordered, resolve_workers
 
@@ -300,32 +304,8 @@ def committed_runs(store: Store) -> list[str]:
     )
 
 
-def _index_columns(
-    docs: Iterable[tuple[str, str, str, str, str]], options: ProcessOptions
-) -> dict[str, list[Any]]:
-    """Index rows from (id, url, canonical url, text hash, text) of published documents."""
-    cols: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
-    for doc_id, url, canonical, text_hash, text in docs:
-        cols["id"].append(doc_id)
-        cols["url"].append(url)
-        cols["url_key"].append(url_key(canonical))
-        cols["text_hash"].append(text_hash)
-        cols["signature"].append(signature(text, options.dedup).tobytes())
-    return cols
-
-
-def _write_index_segment(
-    store: Store, run_id: str, cols: dict[str, list[Any]], options: ProcessOptions, tmp: Path
-) -> str:
-    cols["run_id"] = [run_id] * len(cols["id"])
-    segment = f"{INDEX_PREFIX}/run={run_id}.parquet"
-    local = tmp / f"index-{run_id}.parquet"
-    write_columns(
-        local, cols, INDEX_SCHEMA, metadata={INDEX_SCHEME_KEY: index_scheme(options.dedup)}
-    )
-    store.put_file(segment, local)
-    local.unlink()
-    return segment
+def _index_segment_key(run_id: str) -> str:
+    return f"{INDEX_PREFIX}/run={run_id}.parquet"
 
 
 def _rebuild_index_segment(store: Store, run_id: str, options: ProcessOptions, tmp: Path) -> str:
@@ -336,14 +316,69 @@ def _rebuild_index_segment(store: Store, run_id: str, options: ProcessOptions, t
     for key in manifest.get("files", {}).get("records", []):
         path = tmp / "rebuild-records.parquet"
         store.get_file(key, path)
-        rows = read_rows(path, Document)
-        part = _index_columns(
-            ((d.id, d.url, d.canonical_url, d.text_hash, d.text) for d in rows), options
-        )
-        for name, values in part.items():
-            cols[name].extend(values)
+        for doc in read_rows(path, Document):
+            cols["id"].append(doc.id)
+            cols["url"].append(doc.url)
+            cols["run_id"].append(run_id)
+            cols["url_key"].append(url_key(doc.canonical_url))
+            cols["text_hash"].append(doc.text_hash)
+            cols["signature"].append(signature(doc.text, options.dedup).tobytes())
         path.unlink()
-    return _write_index_segment(store, run_id, cols, options, tmp)
+    local = tmp / f"index-{run_id}.parquet"
+    metadata = {INDEX_SCHEME_KEY: index_scheme(options.dedup)}
+    write_columns(local, cols, INDEX_SCHEMA, metadata=metadata)
+    store.put_file(_index_segment_key(run_id), local)
+    local.unlink()
+    return _index_segment_key(run_id)
+
+
+def _candidates(
+    spools: list[Path], options: ProcessOptions, tmp: Path
+) -> tuple[CandidateColumns, SignatureFile]:
+    """This run's candidates as columns, spool by spool: signatures go to a file that is read
+    back a row at a time, band hashes are computed on the way, and only the keep-order sort
+    briefly holds the ids, dates and word counts of all candidates."""
+    num_perm = options.dedup.num_perm
+    n_bands = bands_for(options.dedup.threshold, num_perm)[0]
+    ids, urls = [], []
+    url_keys, text_hashes, bands = [], [], []
+    published, word_counts, id_bytes = [], [], []
+    sig_path = tmp / "run-signatures.u32"
+    columns = ["id", "url_key", "text_hash", "published", "word_count", "signature"]
+    with sig_path.open("wb") as sig_file:
+        for path in spools:
+            ids.append(read_string_array(path, "id"))
+            urls.append(read_string_array(path, "url"))
+            for cols in iter_row_groups(path, columns, {"signature": num_perm * 4}):
+                n = len(cols["id"])
+                url_keys.append(np.fromiter(map(key64, cols["url_key"]), np.uint64, n))
+                text_hashes.append(np.fromiter(map(key64, cols["text_hash"]), np.uint64, n))
+                published.append(np.array([(p or "").encode() for p in cols["published"]], "S"))
+                word_counts.append(np.asarray(cols["word_count"], dtype=np.int64))
+                id_bytes.append(np.array([i.encode() for i in cols["id"]], dtype="S"))
+                sigs = cols["signature"]
+                sig_file.write(sigs.tobytes())
+                bands.append(band_hashes(sigs.view(np.uint32), options.dedup))
+    if not bands:  # no candidates at all
+        published, word_counts, id_bytes = [np.empty(0, "S")], [np.empty(0, np.int64)], []
+        id_bytes, url_keys, text_hashes = [np.empty(0, "S")], [np.empty(0, np.uint64)], []
+        text_hashes, bands = [np.empty(0, np.uint64)], [np.empty((0, n_bands), np.uint32)]
+    order = keep_order(
+        np.concatenate(published), np.concatenate(word_counts), np.concatenate(id_bytes)
+    )
+    del published, word_counts, id_bytes
+    signatures = SignatureFile(str(sig_path), num_perm)
+    cands = CandidateColumns(
+        StringColumn(ids),
+        StringColumn(urls),
+        np.concatenate(url_keys),
+        np.concatenate(text_hashes),
+        order,
+        np.concatenate(bands),
+        signatures,
+    )
+    release_memory()
+    return cands, signatures
 
 
 def _load_index(
@@ -439,32 +474,34 @@ def _learn_templates(
 ) -> TemplateModel:
     """Count this run's line keys per site into `local` (its index segment; the pages counted
     go to `pages`) and learn the templates from it plus the committed runs' segments."""
-    rows: list[tuple[str, str | None, list[int]]] = []
     # A page counts once, ever: not again if an earlier run counted its URL or published its
     # text, nor twice in this run (reposts must not make an article look like template).
     counted_before = _counted_pages(store, runs, tmp)
-    seen_urls: set[str] = set()
-    seen_hashes: set[str] = set()
+    seen_urls: set[int] = set()
+    seen_hashes: set[int] = set()
     counted: list[str] = []
-    for path in spools:
-        cols = read_columns(path, ["domain", "title", "line_keys", "url_key", "text_hash"])
-        for site, title, keys, ukey, thash in zip(
-            cols["domain"],
-            cols["title"],
-            cols["line_keys"],
-            cols["url_key"],
-            cols["text_hash"],
-            strict=True,
-        ):
-            if ukey in seen_urls or thash in seen_hashes or ukey in counted_before:
-                continue
-            if dedup.index.find_url(ukey) is not None or dedup.index.find_hash(thash) is not None:
-                continue
-            seen_urls.add(ukey)
-            seen_hashes.add(thash)
-            rows.append((site, title, keys))
-            counted.append(ukey)
-    write_template_counts(local, count_pages(rows))
+    columns = ["domain", "title", "line_keys", "url_key", "text_hash"]
+
+    def rows() -> Iterator[tuple[str, str | None, list[int]]]:
+        for path in spools:
+            for cols in iter_row_groups(path, columns):
+                for site, title, keys, ukey, thash in zip(*cols.values(), strict=True):
+                    u, h = np.uint64(key64(ukey)), np.uint64(key64(thash))
+                    if int(u) in seen_urls or int(h) in seen_hashes:
+                        continue
+                    if counted_before.find_hash(u) is not None:
+                        continue
+                    index = dedup.index
+                    if index.find_url_hash(u) is not None or index.find_text_hash(h) is not None:
+                        continue
+                    seen_urls.add(int(u))
+                    seen_hashes.add(int(h))
+                    counted.append(ukey)
+                    yield site, title, keys
+
+    counts = count_page_columns(rows())
+    write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
+    del counts
     write_columns(pages, {"url_key": counted}, TEMPLATE_PAGES_SCHEMA)
     return _template_model(store, runs, [local], tmp, options)
 
@@ -630,47 +667,31 @@ def publish(
                 files["index"].append(segment)
             counts["templates_known"] = model.template_count()
 
-        candidates: list[Candidate] = []
-        for path in spools:
-            cols = read_columns(
-                path, ["id", "url", "url_key", "text_hash", "published", "word_count"]
-            )
-            # One matrix per shard, read without a Python object per signature; each
-            # candidate's signature is a view of its row.
-            width = options.dedup.num_perm * 4
-            sigs = read_fixed_width(path, "signature", width).view(np.uint32)
-            for i in range(len(cols["id"])):
-                candidates.append(
-                    Candidate(
-                        len(candidates),
-                        cols["id"][i],
-                        cols["url"][i],
-                        cols["url_key"][i],
-                        cols["text_hash"][i],
-                        cols["published"][i],
-                        cols["word_count"][i],
-                        sigs[i],
-                    )
-                )
-        decisions = dedup.decide(candidates)
+        cands, signatures = _candidates(spools, options, tmp)
+        decisions = dedup.decide_columns(cands)
+        signatures.close()
 
-        duplicates: list[Duplicate] = []
-        published: list[Candidate] = []
-        key = 0
-        for n, path in enumerate(spools):
-            local = tmp / f"records-{n:05d}.parquet"
-            with RowWriter(local, SCHEMAS[Document]) as records:
-                for doc in read_rows(path, Document):
-                    decision, cand = decisions[key], candidates[key]
-                    key += 1
-                    target = decision.duplicate_of
-                    if target is None:
-                        records.write(doc)
-                        published.append(cand)
-                        continue
-                    counts[f"duplicates.{decision.method}"] += 1
-                    duplicates.append(
-                        Duplicate(
+        # Records and duplicates spool by spool, in candidate-row order.
+        dups_path = tmp / "duplicates.parquet"
+        first_dups: list[Duplicate] = []
+        kept_masks: list[npt.NDArray[np.bool_]] = []
+        kept, row = decisions.kept, 0
+        with RowWriter(dups_path, SCHEMAS[Duplicate]) as dups:
+            for n, path in enumerate(spools):
+                local = tmp / f"records-{n:05d}.parquet"
+                start = row
+                with RowWriter(local, SCHEMAS[Document]) as records:
+                    for doc in read_rows(path, Document):
+                        if kept[row]:
+                            records.write(doc)
+                            row += 1
+                            continue
+                        decision = decisions[row]
+                        row += 1
+                        target = decision.duplicate_of
+                        assert target is not None
+                        counts[f"duplicates.{decision.method}"] += 1
+                        dup = Duplicate(
                             doc.id,
                             doc.url,
                             doc.source,
@@ -682,18 +703,17 @@ def publish(
                             round(decision.similarity, 4),
                             run_id,
                         )
-                    )
-            if records.count:
-                counts["records"] += records.count
-                store.put_file(part("records", n), local)
-                files["records"].append(part("records", n))
-        index_cols: dict[str, list[Any]] = {
-            "id": [c.id for c in published],
-            "url": [c.url for c in published],
-            "url_key": [c.url_key for c in published],
-            "text_hash": [c.text_hash for c in published],
-            "signature": [c.signature.tobytes() for c in published],
-        }
+                        dups.write(dup)
+                        if len(first_dups) < 20:
+                            first_dups.append(dup)
+                kept_masks.append(kept[start:row])
+                if records.count:
+                    counts["records"] += records.count
+                    store.put_file(part("records", n), local)
+                    files["records"].append(part("records", n))
+        counts["duplicates"] = dups.count
+        store.put_file(part("duplicates", 0), dups_path)
+        files["duplicates"].append(part("duplicates", 0))
 
         rejects: list[Reject] = [
             Reject(None, pattern, None, "read", "not_found", reason, run_id)
@@ -706,18 +726,16 @@ def publish(
         rejects.extend(template_rejects)
         counts["rejected.not_found"] += len(run.missing)
         counts["rejected"] = len(rejects)
-        counts["duplicates"] = len(duplicates)
+        local = tmp / "rejects.parquet"
+        write_rows(local, rejects, SCHEMAS[Reject])
+        store.put_file(part("rejects", 0), local)
+        files["rejects"].append(part("rejects", 0))
 
-        for kind, rows, cls in (
-            ("duplicates", duplicates, Duplicate),
-            ("rejects", rejects, Reject),
-        ):
-            local = tmp / f"{kind}.parquet"
-            write_rows(local, rows, SCHEMAS[cls])
-            store.put_file(part(kind, 0), local)
-            files[kind].append(part(kind, 0))
-
-        files["index"].append(_write_index_segment(store, run_id, index_cols, options, tmp))
+        local = tmp / "index.parquet"
+        metadata = {INDEX_SCHEME_KEY: index_scheme(options.dedup)}
+        write_index_segment(local, spools, kept_masks, run_id, metadata)
+        store.put_file(_index_segment_key(run_id), local)
+        files["index"].append(_index_segment_key(run_id))
 
     _remove_stale(
         store,
@@ -731,7 +749,7 @@ def publish(
         store.url(manifest_key),
         {k: v for k, v in sorted(counts.items()) if v},
         files,
-        [asdict(d) for d in duplicates[:20]],
+        [asdict(d) for d in first_dups],
     )
     manifest = {
         "run_id": run_id,

@@ -22,15 +22,27 @@ import functools
 import hashlib
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
 
 from pipelines.clean import Line, join_lines, normalize, text_hash, word_count
 from pipelines.config import TemplateOptions
 from pipelines.records import Document
 
-__all__ = ["TemplateModel", "content_lines", "count_pages", "line_keys", "mask"]
+__all__ = [
+    "PageCounts",
+    "TemplateModel",
+    "content_lines",
+    "count_page_columns",
+    "count_pages",
+    "line_keys",
+    "mask",
+]
 
 SITE_PAGES = 0  # the key under which a site's page count is kept
 DATA_LINE = 1  # the key of lines that are nothing but slots (a score, a price, a date)
@@ -95,26 +107,61 @@ def line_keys(text: str, title: str | None) -> list[int]:
     return [_key(mask(line, title)) for line in content_lines(text)]
 
 
+@dataclass
+class PageCounts:
+    """Per site, on how many distinct pages each key occurs, as columns: one row per (site,
+    key); `SITE_PAGES` rows count the pages. Columns, not dictionaries: a run's counts have a
+    row for nearly every line it read."""
+
+    sites: list[str]  # site names; `site` holds positions in this list
+    site: npt.NDArray[np.int32]
+    key: npt.NDArray[np.uint64]
+    pages: npt.NDArray[np.int64]
+
+    def as_dict(self) -> dict[str, Counter[int]]:
+        out: dict[str, Counter[int]] = defaultdict(Counter)
+        for site, key, n in zip(
+            self.site.tolist(), self.key.tolist(), self.pages.tolist(), strict=True
+        ):
+            out[self.sites[site]][key] = n
+        return dict(out)
+
+
+def count_page_columns(rows: Iterable[tuple[str, str | None, list[int]]]) -> PageCounts:
+    """`count_pages`, as columns; the keys of each page are gathered in compact arrays."""
+    codes: dict[str, int] = {}
+    titles: set[tuple[int, str]] = set()
+    site_of, keys_of = array("i"), array("Q")
+    for site, title, keys in rows:
+        if not site:
+            continue
+        code = codes.setdefault(site, len(codes))
+        if title:
+            norm = (code, normalize(title))
+            if norm in titles:
+                continue
+            titles.add(norm)
+        distinct = {SITE_PAGES, *keys} - {DATA_LINE}
+        site_of.extend([code] * len(distinct))
+        keys_of.extend(distinct)
+    site_col = np.frombuffer(site_of, dtype=np.int32) if site_of else np.empty(0, np.int32)
+    key_col = np.frombuffer(keys_of, dtype=np.uint64) if keys_of else np.empty(0, np.uint64)
+    order = np.lexsort((key_col, site_col))
+    site_col, key_col = site_col[order], key_col[order]
+    new = np.ones(len(key_col), dtype=bool)
+    new[1:] = (site_col[1:] != site_col[:-1]) | (key_col[1:] != key_col[:-1])
+    starts = np.flatnonzero(new)
+    pages = np.diff(np.append(starts, len(key_col))).astype(np.int64)
+    return PageCounts(list(codes), site_col[starts], key_col[starts], pages)
+
+
 def count_pages(rows: Iterable[tuple[str, str | None, list[int]]]) -> dict[str, Counter[int]]:
     """Per site, on how many distinct pages each key occurs; `SITE_PAGES` counts the pages.
 
     `rows` are (site, title, keys) per document. A title seen before on the same site adds
     nothing: reposts of one article must not make its own sentences look like template.
     """
-    counts: dict[str, Counter[int]] = defaultdict(Counter)
-    titles: dict[str, set[str]] = defaultdict(set)
-    for site, title, keys in rows:
-        if not site:
-            continue
-        if title:
-            norm = normalize(title)
-            if norm in titles[site]:
-                continue
-            titles[site].add(norm)
-        site_counts = counts[site]
-        site_counts[SITE_PAGES] += 1
-        site_counts.update(set(keys) - {DATA_LINE})
-    return dict(counts)
+    return count_page_columns(rows).as_dict()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from pipelines.config import DedupOptions, ProcessOptions
 from pipelines.dedup import (
     Candidate,
     Deduplicator,
+    SignatureFile,
     shingle_hash,
     shingle_hashes,
     shingles,
@@ -173,3 +175,39 @@ def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
             minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash)
             minhash.update_batch(shingles(text, size))
             assert np.array_equal(signature(text, opts), minhash.hashvalues), text
+
+
+def test_signature_file_reads_rows_back_and_names_a_missing_row(tmp_path: Path) -> None:
+    opts = DedupOptions()
+    sigs = np.stack([signature(f"story number {i} " * 20, opts) for i in range(3)])
+    path = tmp_path / "sigs.u32"
+    path.write_bytes(sigs.tobytes())
+    rows_ = SignatureFile(str(path), opts.num_perm)
+    assert all(np.array_equal(rows_[i], sigs[i]) for i in (2, 0, 1))
+    try:
+        rows_[3]
+    except IndexError as exc:
+        assert "no signature row 3" in str(exc)
+    else:
+        raise AssertionError("row 3 does not exist")
+    finally:
+        rows_.close()
+
+
+def test_columns_and_objects_decide_alike() -> None:
+    """`decide` (objects) is `decide_columns` under another shape: same keep order, same
+    targets; exact and URL duplicates within the run point at the first kept copy."""
+    opts = DedupOptions()
+    text = "the harbor council approved the wind farm after a long debate " * 6
+    cands = [
+        replace(_cand(0, text, "2026-02-01", opts), text_hash="same"),
+        replace(_cand(1, text, "2026-01-01", opts), text_hash="same"),  # earliest: kept
+        _cand(2, text + " extra words at the end", "2026-03-01", opts),
+        _cand(3, "a different story about the library and its late fees " * 6, None, opts),
+    ]
+    decisions = {d.key: d for d in Deduplicator(opts).decide(reversed(cands))}
+    assert decisions[1].duplicate_of is None and decisions[3].duplicate_of is None
+    assert decisions[0].method == "exact" and decisions[0].duplicate_of is not None
+    assert decisions[0].duplicate_of.id == "id1"
+    assert decisions[2].method == "near" and decisions[2].duplicate_of is not None
+    assert decisions[2].duplicate_of.id == "id1"
