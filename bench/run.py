@@ -310,6 +310,14 @@ def main() -> None:
             f"{results[f'e_{label}_index_bytes_per_doc']:.0f} B/doc on disk, "
             f"{results[f'e_{label}_index_mem_bytes_per_doc']:.0f} B/doc in memory |"
         )
+    growth = (
+        (results["e_large_peak_rss_mb"] - results["e_small_peak_rss_mb"])
+        * 1024
+        * 1024
+        / (results["e_large_docs"] - results["e_small_docs"])
+    )
+    results["e_run_peak_growth_bytes_per_doc"] = growth
+    print(f"| (e) one run's peak RSS growth per document, small → large | {growth:.0f} B/doc |")
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
 
 
