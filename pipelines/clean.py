@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pipelines.records import Document
 
@@ -103,11 +103,59 @@ class LineRule:
     code: str
     pattern: re.Pattern[str]
     max_words: int = 12
+    # Substrings of which a matching line has at least one (lower-cased when the pattern
+    # ignores case): a cheap test that spares most lines the pattern's scan.
+    needs: tuple[str, ...] = ()
+    anchored: bool = field(init=False)
 
-    def matches(self, line: str, words: int | None = None) -> bool:
-        """`words` is the line's word count, when the caller has it already."""
+    def __post_init__(self) -> None:
+        # A pattern anchored at the start is tried at the start only (`match`): `search` would
+        # fail at every other position of the line, one by one.
+        object.__setattr__(self, "anchored", _anchored(self.pattern.pattern))
+
+    def matches(self, line: str, words: int | None = None, lower: str | None = None) -> bool:
+        """`words` is the line's word count and `lower` the line lower-cased, when the caller
+        has them already."""
         words = len(line.split()) if words is None else words
-        return words <= self.max_words and bool(self.pattern.search(line))
+        if words > self.max_words:
+            return False
+        if self.needs:
+            if self.pattern.flags & re.IGNORECASE:
+                text = line.lower() if lower is None else lower
+            else:
+                text = line
+            if not any(need in text for need in self.needs):
+                return False
+        found = self.pattern.match(line) if self.anchored else self.pattern.search(line)
+        return found is not None
+
+
+def _anchored(pattern: str) -> bool:
+    """Whether a (non-MULTILINE) pattern can match only at the start: it begins with "^" and has
+    no "|" outside parentheses and character classes.
+
+    >>> _anchored(r"^(a|b)c"), _anchored(r"^a|b"), _anchored(r"^[|]x"), _anchored(r"a^")
+    (True, False, True, False)
+    """
+    if not pattern.startswith("^"):
+        return False
+    depth, in_class, escaped = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+    return True
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -220,6 +268,7 @@ RULES: tuple[LineRule, ...] = (
             r"cookie (policy|settings|preferences))\b"
         ),
         60,
+        ("cookie",),
     ),
     LineRule(
         "javascript",
@@ -228,6 +277,7 @@ RULES: tuple[LineRule, ...] = (
             r"(disabled|required)\b"
         ),
         40,
+        ("javascript",),
     ),
     # C4-style lines: page furniture in any article container, each with its reason code.
     LineRule("image_url", _rx(r"^(https?://|www\.)\S+\.(jpe?g|png|gif|webp|svg)(\?\S*)?$"), 1),
@@ -247,6 +297,7 @@ RULES: tuple[LineRule, ...] = (
             r"delivered (to|through) your (inbox|door|letterbox)|\d+ issues for)\b"
         ),
         40,
+        ("thanks for", "inbox", "delivered", "issues for"),
     ),
     LineRule(
         "tools",
@@ -269,7 +320,7 @@ RULES: tuple[LineRule, ...] = (
             r"please try again later)"
         ),
     ),
-    LineRule("app_plug", re.compile(r"\bCLICK(ING)? HERE\b"), 20),
+    LineRule("app_plug", re.compile(r"\bCLICK(ING)? HERE\b"), 20, ("CLICK",)),
     LineRule("newsletter", _rx(r"^[\w' ]{1,30} newsletter\W*$"), 4),
     LineRule(
         "comment_heading",
@@ -323,8 +374,20 @@ _LIST_HEADINGS = {"related_heading"}
 _SEO_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SEO_PHRASES), re.I | re.UNICODE)
 
 
+# Every SEO phrase above contains one of these (lower-cased): a line with none of them cannot
+# match, and most lines are rejected by these substring tests instead of the combined pattern.
+_SEO_NEEDS = (
+    "thank", "cover", "we hope", "feel free", "miss to", "forget to", "bookmark", "see you",
+    "share this", "share it", "send this", "send it", "if you f", "our web", "our site",
+    "our blog", "this web", "this site", "this blog",
+)  # fmt: skip
+
+
 def _seo_score(line: str) -> int:
-    # One combined search rejects the common case (no SEO phrase at all) in a single pass.
+    low = line.lower()
+    if not any(need in low for need in _SEO_NEEDS):
+        return 0
+    # One combined search rejects most of the rest in a single pass.
     if not _SEO_ANY.search(line):
         return 0
     return sum(1 for phrase in _SEO_PHRASES if phrase.search(line))
@@ -342,6 +405,16 @@ class Cleaner:
     def __init__(self, rules: tuple[LineRule, ...] = RULES) -> None:
         self.rules = rules
         self._max_words = max((rule.max_words for rule in rules), default=0)
+        # The anchored rules' patterns as one: a line none of them matches (most lines) is
+        # tried against the other rules only, in one `match` instead of one call per rule.
+        anchored = [rule.pattern for rule in rules if rule.anchored]
+        flags = {p.flags for p in anchored}
+        self._any_anchored = (
+            re.compile("|".join(f"(?:{p.pattern})" for p in anchored), flags.pop())
+            if anchored and len(flags) == 1
+            else None
+        )
+        self._unanchored = tuple(rule for rule in rules if not rule.anchored)
         self.passes: list[Callable[[list[Line], str | None], list[Line]]] = [
             self._mark_rules,
             self._mark_title_repeats,
@@ -385,8 +458,10 @@ class Cleaner:
     def _rule_for(self, text: str) -> str | None:
         words = len(text.split())
         if words <= self._max_words:
-            for rule in self.rules:
-                if rule.matches(text, words):
+            any_anchored = self._any_anchored is None or self._any_anchored.match(text)
+            lower = text.lower()
+            for rule in self.rules if any_anchored else self._unanchored:
+                if rule.matches(text, words, lower):
                     return rule.code
         if _seo_score(text) >= 2:
             return "seo_template"

@@ -7,6 +7,8 @@ one. Cleaning of the boilerplate trafilatura keeps is the next stage's job (`pip
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import signal
 import threading
@@ -99,6 +101,20 @@ def _canonical_from_metadata(meta_url: str | None, page_url: str) -> str | None:
     return page_url
 
 
+@functools.lru_cache(maxsize=8)
+def _extractor(options: ExtractOptions) -> Extractor:
+    # Building an Extractor reads trafilatura's config each time: once per options, then a
+    # copy per page with the page's URL.
+    return Extractor(
+        output_format="python",
+        precision=options.favor_precision,
+        comments=False,
+        tables=True,
+        with_metadata=True,
+        date_params=set_date_params(options.extensive_dates),
+    )
+
+
 def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reject:
     """Extract one page; a failure is a `Reject` with a reason, never an exception."""
 
@@ -123,15 +139,9 @@ def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reje
             language=None,
             sitename=None,
         )
-    extractor = Extractor(
-        output_format="python",
-        precision=options.favor_precision,
-        comments=False,
-        tables=True,
-        with_metadata=True,
-        url=page.url,
-        date_params=set_date_params(options.extensive_dates),
-    )
+    extractor = copy.copy(_extractor(options))
+    extractor.url = page.url
+    extractor.source = page.url.encode("utf-8", "replace").decode("utf-8")
     try:
         with time_limit(options.timeout_seconds):
             result = bare_extraction(page.body, options=extractor)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.clean import Cleaner, normalize
+from pipelines.clean import _SEO_PHRASES, RULES, Cleaner, _seo_score, normalize
 from pipelines.config import ExtractOptions
 from pipelines.extract import extract
 from pipelines.records import Document, Page
@@ -194,3 +194,66 @@ def test_comment_section_is_cut_to_the_end() -> None:
         "comment_section",
     ]
     assert all(ln.kept for ln in lines[:6])
+
+
+def _corpus_lines(seeds: Path) -> list[str]:
+    """Real lines: the seeds, the bundled demo site's texts, and the SEO dev set's pages (its
+    injected boilerplate, with slots filled as on its pages)."""
+    import random
+
+    from bench.quality.seo_templates import TEMPLATES as SEO_TEMPLATES
+    from bench.quality.seo_templates import SeoArticle
+    from deploy.demo.sitegen import ARTICLES
+
+    lines = [ln for p in sorted(seeds.iterdir()) for ln in p.read_text().splitlines()]
+    lines += [para for a in ARTICLES for para in a.paragraphs]
+    for n, a in enumerate(ARTICLES):
+        art = SeoArticle(a.slug, a.title, a.author, a.published, a.paragraphs)
+        others = [b.title for b in ARTICLES[:3]]
+        for template in SEO_TEMPLATES:
+            lines += [b.text for b in template.build(art, random.Random(n), others)]
+    return [ln.strip() for ln in lines if ln.strip()]
+
+
+def test_rule_prefilters_never_hide_a_match(seeds: Path) -> None:
+    """The shortcuts in `Cleaner._rule_for` (one combined pattern for the anchored rules,
+    `needs` substrings, `_SEO_NEEDS`) decide exactly as trying every rule in turn."""
+    examples = [
+        "We use cookies to improve your experience",
+        "This website uses cookies",
+        "Accept all cookies",
+        "Read our Cookie Policy",
+        "Please enable JavaScript to view the comments",
+        "JavaScript is disabled in your browser",
+        "Thanks for subscribing!",
+        "Keep an eye on your inbox",
+        "Delivered to your door every week",
+        "12 issues for £10",
+        "CLICK HERE to get the app",
+        "Thank you for visiting our website wich cover about Rain in Oslo",
+        "We hope the information in this article is useful to you.",
+        "Feel free to contact us. Don't forget to bookmark this page.",
+        "See you next time! Share this with your friends.",
+        "If you found this article useful, visit our blog again.",
+        "5 min read",
+        "Posted on March 3, 2024",
+    ]
+    cleaner = Cleaner()
+
+    def naive(text: str) -> str | None:
+        words = len(text.split())
+        for rule in RULES:
+            if words <= rule.max_words and rule.pattern.search(text):
+                return rule.code
+        return None
+
+    for line in examples + _corpus_lines(seeds):
+        for text in (line, line.upper(), line.lower()):
+            found = cleaner._rule_for(text)
+            expected = naive(text)
+            if expected is not None:
+                assert found == expected, text
+            else:
+                assert found in (None, "seo_template", "affiliate", "byline"), text
+            seo = sum(1 for phrase in _SEO_PHRASES if phrase.search(text))
+            assert _seo_score(text) == seo, text
