@@ -257,3 +257,31 @@ def test_rule_prefilters_never_hide_a_match(seeds: Path) -> None:
                 assert found in (None, "seo_template", "affiliate", "byline"), text
             seo = sum(1 for phrase in _SEO_PHRASES if phrase.search(text))
             assert _seo_score(text) == seo, text
+
+
+def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
+    """`extract._metadata` skips the categories, tags and license of trafilatura's
+    `extract_metadata`; every field a record keeps must come out the same."""
+    import gzip
+
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.settings import set_date_params
+    from trafilatura.utils import load_html
+
+    from bench.quality.aeb import AEB
+    from pipelines.extract import _metadata
+    from tests.conftest import DEMO_SITE
+
+    pages = [p.read_text(encoding="utf-8") for p in sorted(DEMO_SITE.glob("*.html"))]
+    pages += [
+        gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+        for p in sorted((AEB / "html").glob("*.html.gz"))[:60]
+    ]
+    assert len(pages) > 10
+    params = set_date_params(False)
+    for n, html in enumerate(pages):
+        url = f"https://example.org/page-{n}"
+        expected = extract_metadata(load_html(html), url, params, False)
+        found = _metadata(html, url, params)
+        for name in ("title", "author", "url", "date", "sitename"):
+            assert getattr(found, name) == getattr(expected, name), (n, name)
