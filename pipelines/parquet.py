@@ -203,8 +203,18 @@ def write_index_segment(
     return rows
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _row(record: Any) -> dict[str, Any]:
-    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    row = {name: getattr(record, name) for name in _field_names(type(record))}
     if "removed_by_rule" in row:
         row["removed_by_rule"] = list(row["removed_by_rule"].items())
     return row

@@ -56,6 +56,7 @@ _DIGITS = re.compile(r"\b\w*\d\w*\b")
 _CAP = r"[A-Z][\w'\u2019.-]*"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:of|de|van|von|the|and|&)?\s*{_CAP})*")
 _FIRST = re.compile(r"^\W*\w+")
+_WORD = re.compile(r"\w+")
 _WORDS_LEFT = re.compile(r"\b(?!qqtitle\b|qqname\b|qqdate\b|qqnum\b)\w+")
 _SLOTS = re.compile(r"\b(qqtitle|qqname|qqdate|qqnum)(\s+(qqtitle|qqname|qqdate|qqnum))+\b")
 
@@ -70,6 +71,27 @@ def mask(line: str, title: str | None = None) -> str:
     >>> mask("Written by Jane Doe for The Harbor Ledger")
     'written by qqname for qqname'
     """
+    if title and _first_word(title) in line.casefold():
+        return _mask(line, title)
+    # The title cannot occur in the line: its shape is the same on every page of the site, and
+    # template lines are the same on every page, so it is worth remembering.
+    return _mask_without_title(line)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _mask_without_title(line: str) -> str:
+    return _mask(line, None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_word(title: str) -> str:
+    """The title's first word, case-folded: a line in which `_title_re(title)` matches
+    contains it."""
+    found = _WORD.search(title)
+    return found.group(0).casefold() if found else ""
+
+
+def _mask(line: str, title: str | None) -> str:
     text = line
     title_re = _title_re(title) if title else None
     if title_re is not None:

@@ -5,6 +5,7 @@ confused with the article — not with sentences quoted across sites, not with r
 from __future__ import annotations
 
 import html
+import random
 from pathlib import Path
 
 from deploy.demo.sitegen import ARTICLES, Article
@@ -150,3 +151,20 @@ def test_ingesting_the_same_pages_again_learns_nothing_new(tmp_path: Path) -> No
     assert second.counts.get("removed_by_rule.template", 0) == first.counts.get(
         "removed_by_rule.template", 0
     )
+
+
+def test_title_shortcut_never_skips_a_line_the_title_pattern_matches() -> None:
+    """`mask` skips the title pattern (and remembers the line's shape) when the title's first
+    word is not in the line; that must never hide a match."""
+    from pipelines import templates
+
+    rng = random.Random(7)
+    vocab = ["Rain", "in", "Oslo", "rain", "OSLO", "Oslo's", "—", ",", "x_y", "Straße", "ſun"]
+    vocab += ["İstanbul", "KELVIN", "ﬁre", "Ǆ"]
+    for _ in range(3_000):
+        title = " ".join(rng.choices(vocab, k=rng.randint(1, 3)))
+        line = "".join(rng.choice([" ", "", "-"]) + w for w in rng.choices(vocab, k=8))
+        pattern = templates._title_re(title)
+        if pattern is not None and pattern.search(line):
+            assert templates._first_word(title) in line.casefold(), (line, title)
+        assert mask(line, title) == templates._mask(line, title), (line, title)
