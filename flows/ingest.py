@@ -179,6 +179,13 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
         for k, v in sorted(counts.items())
         if k.startswith(("warc_", "crawl."))
     )
+    if counts.get("index_segments_rebuilt"):
+        rows.append(
+            {
+                "metric": "index segments of older runs rebuilt",
+                "count": counts["index_segments_rebuilt"],
+            }
+        )
     return rows
 
 

@@ -14,6 +14,7 @@ import pytest
 
 import pipelines.run
 from deploy.demo.sitegen import ARTICLES, Article, render
+from flows.ingest import summary_rows
 from pipelines.config import DedupOptions, ProcessOptions
 from pipelines.run import committed_runs, ingest
 from pipelines.storage import store_for
@@ -160,6 +161,9 @@ def test_index_of_an_older_version_is_rebuilt_from_the_records(
     batch = str(_second_batch(tmp_path))
     second = ingest([batch], out, OPTS)
     assert second.counts["index_segments_rebuilt"] == 1
+    assert {"metric": "index segments of older runs rebuilt", "count": 1} in summary_rows(
+        second.counts
+    )
     assert second.counts["index_documents"] == 14
     assert _index_rows(out, first.run_id) == original
     dups = {Path(d["url"]).name: d["method"] for d in rows(out, "duplicates", second.run_id)}
