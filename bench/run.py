@@ -185,6 +185,46 @@ print(json.dumps({"seconds": time.perf_counter() - t, "records": r.counts.get("r
 """
 
 
+ONE_CORE = """
+import json, sys, time
+from pathlib import Path
+import trafilatura
+from pipelines.config import ProcessOptions
+from pipelines.run import ingest
+pages = sorted(Path(sys.argv[1]).iterdir())
+html = [p.read_text(encoding="utf-8") for p in pages]
+trafilatura.extract(html[0], include_comments=False)  # imports and first-call set-up
+t = time.perf_counter()
+for h in html:
+    trafilatura.extract(h, include_comments=False)
+bare = time.perf_counter() - t
+ingest([str(pages[0])], sys.argv[2] + "-warm", ProcessOptions(workers=1))
+t = time.perf_counter()
+ingest([sys.argv[1]], sys.argv[2], ProcessOptions(workers=1))
+ours = time.perf_counter() - t
+print(json.dumps({"pages": len(pages), "bare_s": bare, "ours_s": ours}))
+"""
+
+
+def one_core(pages: Path, n: int) -> dict[str, float]:
+    """Per-page cost on one core, in one process, after imports: the bare extractor's loop and
+    `ingest` with no worker processes, over the same first `n` pages. Free of the start-up and
+    of the two shared cores' contention, it is the steadiest ratio."""
+    subset = WORK / f"pages-{n}"
+    subset.mkdir()
+    for path in sorted(pages.iterdir())[:n]:
+        shutil.copy(path, subset / path.name)
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_CORE, str(subset), str(WORK / "one-core")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def peak(sources: list[str], out: str, workers: int) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", PEAK, *sources, out, str(workers)],
@@ -230,6 +270,12 @@ def main() -> None:
     results["startup_plain_s"] = timed(ingest_cmd([str(one)], str(WORK / "o2"), w, False))
     results["b_local_prefect_s"] = timed(ingest_cmd([str(pages)], str(WORK / "local"), w, True))
     results["b_local_plain_s"] = timed(ingest_cmd([str(pages)], str(WORK / "local2"), w, False))
+
+    print("(b) one core, in process ...", flush=True)
+    core = one_core(pages, min(n, 2_000))
+    results["b1_pages"] = core["pages"]
+    results["b1_bare_ms"] = core["bare_s"] / core["pages"] * 1000
+    results["b1_ours_ms"] = core["ours_s"] / core["pages"] * 1000
 
     print("(c) contentpipe ingest, moto S3 ...", flush=True)
     import boto3
@@ -293,6 +339,11 @@ def main() -> None:
             f"| {label} | {t:.1f} s = {t / base:.2f}x (a); {per_page:.2f} ms/page "
             f"after {fixed:.1f} s fixed start-up |"
         )
+    print(
+        f"| (b) one core, in process, first {results['b1_pages']:,.0f} pages | bare "
+        f"{results['b1_bare_ms']:.2f} ms/page, contentpipe {results['b1_ours_ms']:.2f} ms/page "
+        f"= {results['b1_ours_ms'] / results['b1_bare_ms']:.2f}x |"
+    )
     print(
         f"| fixed start-up, Prefect ephemeral / plain | {results['startup_prefect_s']:.1f} s / "
         f"{results['startup_plain_s']:.1f} s |"
