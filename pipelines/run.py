@@ -668,8 +668,10 @@ def publish(
             counts["templates_known"] = model.template_count()
 
         cands, signatures = _candidates(spools, options, tmp)
-        decisions = dedup.decide_columns(cands)
-        signatures.close()
+        try:
+            decisions = dedup.decide_columns(cands)
+        finally:
+            signatures.close()
 
         # Records and duplicates spool by spool, in candidate-row order.
         dups_path = tmp / "duplicates.parquet"
