@@ -206,35 +206,29 @@ print(json.dumps({"pages": len(pages), "bare_s": bare, "ours_s": ours}))
 """
 
 
+def run_script(script: str, *args: str) -> dict[str, float]:
+    """Run a measuring script in a fresh Python process; its last output line is JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def one_core(pages: Path, n: int) -> dict[str, float]:
     """Per-page cost on one core, in one process, after imports: the bare extractor's loop and
-    `ingest` with no worker processes, over the same first `n` pages. Free of the start-up and
-    of the two shared cores' contention, it is the steadiest ratio."""
+    `ingest` with no worker processes, over the same first `n` pages — without the start-up,
+    the worker processes and the parent's share of the two cores."""
     subset = WORK / f"pages-{n}"
     subset.mkdir()
     for path in sorted(pages.iterdir())[:n]:
         shutil.copy(path, subset / path.name)
-    done = subprocess.run(
-        [sys.executable, "-c", ONE_CORE, str(subset), str(WORK / "one-core")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_script(ONE_CORE, str(subset), str(WORK / "one-core"))
 
 
 def peak(sources: list[str], out: str, workers: int) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", PEAK, *sources, out, str(workers)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_script(PEAK, *sources, out, str(workers))
 
 
 def dir_bytes(path: Path) -> int:
