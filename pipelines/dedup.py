@@ -551,36 +551,14 @@ class Deduplicator:
             cands,
             self.run_id,
         )
-        # This run's first kept row per URL key and per text hash, through group numbers.
-        url_group = np.unique(cands.url_keys, return_inverse=True)[1].astype(np.int32)
-        hash_group = np.unique(cands.text_hashes, return_inverse=True)[1].astype(np.int32)
-        kept_url = np.full(int(url_group.max(initial=-1)) + 1, -1, dtype=np.int64)
-        kept_hash = np.full(int(hash_group.max(initial=-1)) + 1, -1, dtype=np.int64)
-        earlier = _bucket_neighbours(cands.bands, cands.order)
-        kept_pos = np.zeros(n, dtype=bool)  # by keep-order position
-        threshold = self.options.threshold
+        run = _RunState(cands, self.options.threshold)
         for pos, row in enumerate(cands.order.tolist()):
-            in_index = True
             found = self._against_index(cands, row)
+            in_index = found is not None
             if found is None:
-                in_index = False
-                if kept_url[url_group[row]] >= 0:
-                    found = _URL, int(kept_url[url_group[row]]), 1.0
-                elif kept_hash[hash_group[row]] >= 0:
-                    found = _EXACT, int(kept_hash[hash_group[row]]), 1.0
-                else:
-                    slots = [p for p in earlier.get(pos, ()) if kept_pos[p]]
-                    if slots:
-                        rows = cands.order[slots].tolist()
-                        sig = cands.signatures[row]
-                        best = _best(sig, ((r, cands.signatures[r]) for r in rows), threshold)
-                        found = None if best is None else (_NEAR, best[0], best[1])
+                found = run.against(pos, row)
             if found is None:
-                kept_pos[pos] = True
-                if kept_url[url_group[row]] < 0:
-                    kept_url[url_group[row]] = row
-                if kept_hash[hash_group[row]] < 0:
-                    kept_hash[hash_group[row]] = row
+                run.keep(pos, row)
                 continue
             method, target, sim = found
             out.methods[row], out.targets[row], out.similarities[row] = method, target, sim
@@ -605,6 +583,43 @@ class Deduplicator:
             cands.signatures[row], ((i, sigs[i]) for i in sorted(near)), self.options.threshold
         )
         return None if best is None else (_NEAR, best[0], best[1])
+
+
+class _RunState:
+    """This run's candidates as `decide_columns` visits them: the first kept row of each URL
+    key and text hash (through group numbers), which keep-order positions are kept, and each
+    position's earlier LSH neighbours."""
+
+    def __init__(self, cands: CandidateColumns, threshold: float) -> None:
+        self.cands, self.threshold = cands, threshold
+        self.url_group = np.unique(cands.url_keys, return_inverse=True)[1].astype(np.int32)
+        self.hash_group = np.unique(cands.text_hashes, return_inverse=True)[1].astype(np.int32)
+        self.kept_url = np.full(int(self.url_group.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self.kept_hash = np.full(int(self.hash_group.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self.kept_pos = np.zeros(len(cands), dtype=bool)
+        self.earlier = _bucket_neighbours(cands.bands, cands.order)
+
+    def against(self, pos: int, row: int) -> tuple[int, int, float] | None:
+        """(method, kept row, similarity) if candidate `row`, at keep-order position `pos`,
+        duplicates a candidate kept before it."""
+        if self.kept_url[self.url_group[row]] >= 0:
+            return _URL, int(self.kept_url[self.url_group[row]]), 1.0
+        if self.kept_hash[self.hash_group[row]] >= 0:
+            return _EXACT, int(self.kept_hash[self.hash_group[row]]), 1.0
+        slots = [p for p in self.earlier.get(pos, ()) if self.kept_pos[p]]
+        if not slots:
+            return None
+        sigs = self.cands.signatures
+        rows = self.cands.order[slots].tolist()
+        best = _best(sigs[row], ((r, sigs[r]) for r in rows), self.threshold)
+        return None if best is None else (_NEAR, best[0], best[1])
+
+    def keep(self, pos: int, row: int) -> None:
+        self.kept_pos[pos] = True
+        if self.kept_url[self.url_group[row]] < 0:
+            self.kept_url[self.url_group[row]] = row
+        if self.kept_hash[self.hash_group[row]] < 0:
+            self.kept_hash[self.hash_group[row]] = row
 
 
 def _bucket_neighbours(

@@ -360,9 +360,10 @@ def _candidates(
                 sig_file.write(sigs.tobytes())
                 bands.append(band_hashes(sigs.view(np.uint32), options.dedup))
     if not bands:  # no candidates at all
-        published, word_counts, id_bytes = [np.empty(0, "S")], [np.empty(0, np.int64)], []
-        id_bytes, url_keys, text_hashes = [np.empty(0, "S")], [np.empty(0, np.uint64)], []
-        text_hashes, bands = [np.empty(0, np.uint64)], [np.empty((0, n_bands), np.uint32)]
+        published, id_bytes = [np.empty(0, "S")], [np.empty(0, "S")]
+        word_counts = [np.empty(0, np.int64)]
+        url_keys, text_hashes = [np.empty(0, np.uint64)], [np.empty(0, np.uint64)]
+        bands = [np.empty((0, n_bands), np.uint32)]
     order = keep_order(
         np.concatenate(published), np.concatenate(word_counts), np.concatenate(id_bytes)
     )
