@@ -1,11 +1,14 @@
 """Deduplication: canonical URL, exact normalized-text hash, and MinHash near-duplicates.
 
-The only module that imports datasketch. Signatures are datasketch `MinHash` values over word
-shingles. Candidate pairs come from LSH band buckets kept as sorted numpy arrays — the bucket
-stage of datatrove's MinHash design — rather than datasketch's dict-backed `MinHashLSH`, which
-costs ~3 KB per document in memory and persists only by pickling; a band costs 8 bytes per
-document here and persists as a Parquet column of the index. Bands and rows favour recall
-(`bands_for`): the signature comparison, not the banding, decides.
+The only module that imports datasketch. Signatures are datasketch `MinHash` values (its
+`affine32` permutations) over word shingles, with `shingle_hash` as the hash function — computed
+for all of a text's shingles at once with numpy (`signature`). Candidate pairs come from LSH
+band buckets kept as sorted numpy arrays — the bucket stage of datatrove's MinHash design —
+rather than datasketch's dict-backed `MinHashLSH`, which costs ~3 KB per document in memory and
+persists only by pickling; a band costs 8 bytes per document here (a 32-bit hash and its row),
+computed from the signatures the index persists. Bands and rows favour recall (`bands_for`):
+the signature comparison, not the banding, decides. A run's candidates and decisions are
+columns (`CandidateColumns`, `Decisions`), not an object per document.
 
 Decisions are deterministic: candidates are visited in keep-rule order (already published, then
 earliest published date, then longest text, then smallest id) and each is compared with what was
