@@ -161,6 +161,7 @@ def plan(sources: list[str], out: str, options: ProcessOptions, run_id: str | No
     if not inputs:
         reasons = "; ".join(reason for _, reason in missing) or "no sources given"
         raise InputError(f"nothing to ingest: {reasons}")
+    _check_dedup_settings(store_for(out), options)
     run_id, date = start_run(out, run_id)
     limit = options.shard_mb * 1024 * 1024
     shards: list[list[str]] = [[]]
@@ -172,6 +173,27 @@ def plan(sources: list[str], out: str, options: ProcessOptions, run_id: str | No
         shards[-1].append(uri)
         size += _size_of(uri)
     return Plan(run_id, date, shards, missing)
+
+
+def _check_dedup_settings(store: Store, options: ProcessOptions) -> None:
+    """Refuse, before any work, settings whose signatures the output's index cannot compare
+    with (publish checks each index segment again)."""
+    runs = committed_runs(store)
+    if not runs:
+        return
+    manifest = json.loads(store.read_bytes(f"runs/{runs[-1]}.json"))
+    before = manifest.get("options", {}).get("dedup", {})
+    wanted = options.dedup
+    if (before.get("num_perm"), before.get("shingle_size")) not in (
+        (None, None),
+        (wanted.num_perm, wanted.shingle_size),
+    ):
+        raise ValueError(
+            f"{store.uri} is deduplicated with num_perm={before.get('num_perm')}, "
+            f"shingle_size={before.get('shingle_size')} (run {runs[-1]}); this run asks for "
+            f"num_perm={wanted.num_perm}, shingle_size={wanted.shingle_size}: use the same "
+            "dedup settings for one output"
+        )
 
 
 def _size_of(uri: str) -> int:

@@ -173,8 +173,23 @@ def test_index_of_an_older_version_is_rebuilt_from_the_records(
     assert "index_segments_rebuilt" not in third.counts
 
 
-def test_an_index_built_with_other_dedup_settings_is_refused(out: str, seeds: Path) -> None:
+def test_other_dedup_settings_are_refused_before_any_work(out: str, seeds: Path) -> None:
     ingest([str(seeds)], out, OPTS)
+    before = listing(out)
+    other = OPTS.model_copy(update={"dedup": DedupOptions(shingle_size=5)})
+    with pytest.raises(ValueError, match=r"shingle_size=3 \(run .*shingle_size=5: use the same"):
+        ingest([str(DEMO_SITE)], out, other)
+    assert listing(out) == before  # no pending run, no work files
+
+
+def test_an_index_built_with_other_dedup_settings_is_refused(out: str, seeds: Path) -> None:
+    """Each index segment is checked too: here a manifest that no longer says what its
+    segment was built with."""
+    first = ingest([str(seeds)], out, OPTS)
+    store = store_for(out)
+    manifest = json.loads(store.read_bytes(f"runs/{first.run_id}.json"))
+    manifest["options"]["dedup"]["shingle_size"] = 5
+    store.write_bytes(f"runs/{first.run_id}.json", json.dumps(manifest).encode())
     other = OPTS.model_copy(update={"dedup": DedupOptions(shingle_size=5)})
     with pytest.raises(ValueError, match=r"index/v2/run=.*shingle_size=3.*shingle_size=5"):
         ingest([str(DEMO_SITE)], out, other)
