@@ -33,7 +33,6 @@ __all__ = [
     "iter_row_groups",
     "num_rows",
     "read_columns",
-    "read_fixed_width",
     "read_rows",
     "read_string_array",
     "release_memory",
@@ -43,7 +42,6 @@ __all__ = [
     "write_index_segment",
     "write_rows",
     "write_template_count_columns",
-    "write_template_counts",
 ]
 
 T = TypeVar("T")
@@ -106,17 +104,6 @@ TEMPLATE_SCHEMA = pa.schema(_TEMPLATE_COLUMNS)
 TEMPLATE_PAGES_SCHEMA = pa.schema([pa.field("url_key", pa.string())])
 
 
-def write_template_counts(path: Path, counts: Mapping[str, Mapping[int, int]]) -> int:
-    """Write per-site key counts (`pipelines.templates.count_pages`); returns the row count."""
-    sites, keys, pages = [], [], []
-    for site, site_counts in sorted(counts.items()):
-        for key, n in site_counts.items():
-            sites.append(site)
-            keys.append(key)
-            pages.append(n)
-    return write_columns(path, {"site": sites, "key": keys, "pages": pages}, TEMPLATE_SCHEMA)
-
-
 def write_template_count_columns(
     path: Path,
     sites: Sequence[str],
@@ -124,7 +111,8 @@ def write_template_count_columns(
     key: npt.NDArray[np.uint64],
     pages: npt.NDArray[np.int64],
 ) -> int:
-    """`write_template_counts` for counts as columns (`pipelines.templates.PageCounts`)."""
+    """Write per-site key page counts (`pipelines.templates.count_page_columns`); returns the
+    row count."""
     names = pa.DictionaryArray.from_arrays(site, pa.array(list(sites), pa.string()))
     table = pa.table(
         {"site": names.cast(pa.string()), "key": pa.array(key), "pages": pa.array(pages)},
@@ -307,28 +295,16 @@ def file_metadata(path: Path) -> dict[str, str]:
     return {k.decode("utf-8"): v.decode("utf-8") for k, v in found.items()}
 
 
-def read_fixed_width(path: Path, column: str, width: int) -> npt.NDArray[np.uint8]:
-    """A binary column whose values all have `width` bytes, as an (n, width) byte matrix, without
-    making a Python object per value."""
-    array = pq.read_table(path, columns=[column]).column(column).combine_chunks()
-    return _fixed_width(array, path, column, width)
-
-
 def iter_index_batches(
     path: Path, width: int
 ) -> Iterator[tuple[npt.NDArray[np.uint8], list[str], list[str]]]:
     """An index segment one row group at a time as (signature byte matrix, url_keys,
     text_hashes), handing each group's buffers back before the next: loading a large index
-    never holds a segment whole (Arrow's batch reader reads ahead and keeps what it read)."""
-    parquet = pq.ParquetFile(path)
+    never holds a segment whole."""
     columns = ["signature", "url_key", "text_hash"]
-    for group in range(parquet.num_row_groups):
-        table = parquet.read_row_group(group, columns=columns, use_threads=False)
-        sigs = _fixed_width(table.column(0).combine_chunks(), path, "signature", width)
-        ukeys: list[str] = table.column(1).to_pylist()  # type: ignore[assignment]
-        thashes: list[str] = table.column(2).to_pylist()  # type: ignore[assignment]
-        yield sigs, ukeys, thashes
-        del sigs, table
+    for group in iter_row_groups(path, columns, {"signature": width}):
+        yield group["signature"], group["url_key"], group["text_hash"]
+        del group
         release_memory()
 
 

@@ -67,12 +67,11 @@ from pipelines.parquet import (
     write_index_segment,
     write_rows,
     write_template_count_columns,
-    write_template_counts,
 )
 from pipelines.readers import read_input
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
-from pipelines.templates import TemplateModel, count_page_columns, count_pages, line_keys
+from pipelines.templates import TemplateModel, count_page_columns, line_keys
 from pipelines.urls import url_key
 from pipelines.workers import map_ordered, resolve_workers
 
@@ -560,13 +559,13 @@ def template_model(
     """The site templates learned from `docs` plus, if `out` is given, every committed run of
     that output (what `contentpipe extract --templates OUT` explains with)."""
     options = options or ProcessOptions()
-    counts = count_pages((d.domain, d.title, line_keys(d.text, d.title)) for d in docs)
+    counts = count_page_columns((d.domain, d.title, line_keys(d.text, d.title)) for d in docs)
     if out is None:
-        return TemplateModel.learn([counts], options.templates)
+        return TemplateModel.learn([counts.as_dict()], options.templates)
     store = store_for(out)
     with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
         local = Path(tmpdir, "local.parquet")
-        write_template_counts(local, counts)
+        write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
         return _template_model(store, set(committed_runs(store)), [local], Path(tmpdir), options)
 
 
