@@ -31,6 +31,7 @@ __all__ = [
     "file_metadata",
     "iter_index_batches",
     "iter_row_groups",
+    "iter_selected_rows",
     "num_rows",
     "read_columns",
     "read_rows",
@@ -41,6 +42,7 @@ __all__ = [
     "write_columns",
     "write_index_segment",
     "write_rows",
+    "write_selected_rows",
     "write_template_count_columns",
 ]
 
@@ -189,6 +191,58 @@ def write_index_segment(
                 del table
                 release_memory()
     return rows
+
+
+def _selected_groups(
+    path: Path, columns: Sequence[str], mask: npt.NDArray[np.bool_]
+) -> Iterator[pa.Table]:
+    """The rows of `path` where `mask` (one flag per row) is true, in `columns`, one row group
+    at a time."""
+    parquet = pq.ParquetFile(path)
+    if len(mask) != parquet.metadata.num_rows:
+        raise ValueError(f"{path}: {parquet.metadata.num_rows} rows, {len(mask)} flags")
+    start = 0
+    for group in range(parquet.num_row_groups):
+        size = parquet.metadata.row_group(group).num_rows
+        flags = mask[start : start + size]
+        start += size
+        if flags.any():
+            table = parquet.read_row_group(group, columns=list(columns), use_threads=False)
+            yield table.filter(pa.array(flags))
+            del table
+
+
+def write_selected_rows(
+    src: Path, dest: Path, mask: npt.NDArray[np.bool_], schema: pa.Schema
+) -> int:
+    """Copy the rows of `src` where `mask` is true, in the columns of `schema`, to `dest`: one
+    row group at a time and in Arrow throughout, no record objects. Returns the row count;
+    with none, `dest` is not written."""
+    rows = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for table in _selected_groups(src, schema.names, mask):
+            if writer is None:
+                writer = pq.ParquetWriter(dest, schema, compression="zstd")
+            writer.write_table(table.cast(schema))
+            rows += table.num_rows
+            del table
+            release_memory()
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def iter_selected_rows(
+    path: Path, columns: Sequence[str], mask: npt.NDArray[np.bool_]
+) -> Iterator[tuple[Any, ...]]:
+    """The values of `columns` in the rows of `path` where `mask` is true, as tuples, in row
+    order, one row group in memory at a time."""
+    for table in _selected_groups(path, columns, mask):
+        values = [table.column(name).to_pylist() for name in columns]
+        del table
+        yield from zip(*values, strict=True)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -18,6 +18,7 @@ import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -57,6 +58,7 @@ from pipelines.parquet import (
     file_metadata,
     iter_index_batches,
     iter_row_groups,
+    iter_selected_rows,
     num_rows,
     read_columns,
     read_rows,
@@ -66,6 +68,7 @@ from pipelines.parquet import (
     write_columns,
     write_index_segment,
     write_rows,
+    write_selected_rows,
     write_template_count_columns,
 )
 from pipelines.readers import read_input
@@ -627,6 +630,10 @@ def _strip_templates(
     return rejects
 
 
+# The columns of a duplicate's spool row that its `Duplicate` row repeats.
+_DUPLICATE_SOURCE = ("id", "url", "source", "source_id")
+
+
 def _versions() -> dict[str, str]:
     names = ["contentpipe", "trafilatura", "datasketch", "pyarrow", "boto3", "prefect"]
     found = {"python": platform.python_version()}
@@ -695,46 +702,46 @@ def publish(
         finally:
             signatures.close()
 
-        # Records and duplicates spool by spool, in candidate-row order.
+        # Records and duplicates spool by spool, in candidate-row order. Kept rows are copied
+        # from the spool column by column; only duplicates become Python values.
         dups_path = tmp / "duplicates.parquet"
         first_dups: list[Duplicate] = []
         kept_masks: list[npt.NDArray[np.bool_]] = []
         kept, row = decisions.kept, 0
         with RowWriter(dups_path, SCHEMAS[Duplicate]) as dups:
             for n, path in enumerate(spools):
+                size = num_rows(path)
+                mask = kept[row : row + size]
+                kept_masks.append(mask)
                 local = tmp / f"records-{n:05d}.parquet"
-                start = row
-                with RowWriter(local, SCHEMAS[Document]) as records:
-                    for doc in read_rows(path, Document):
-                        if kept[row]:
-                            records.write(doc)
-                            row += 1
-                            continue
-                        decision = decisions[row]
-                        row += 1
-                        target = decision.duplicate_of
-                        assert target is not None
-                        counts[f"duplicates.{decision.method}"] += 1
-                        dup = Duplicate(
-                            doc.id,
-                            doc.url,
-                            doc.source,
-                            doc.source_id,
-                            target.id,
-                            target.url,
-                            target.run_id,
-                            str(decision.method),
-                            round(decision.similarity, 4),
-                            run_id,
-                        )
-                        dups.write(dup)
-                        if len(first_dups) < 20:
-                            first_dups.append(dup)
-                kept_masks.append(kept[start:row])
-                if records.count:
-                    counts["records"] += records.count
+                written = write_selected_rows(path, local, mask, SCHEMAS[Document])
+                if written:
+                    counts["records"] += written
                     store.put_file(part("records", n), local)
                     files["records"].append(part("records", n))
+                positions = np.flatnonzero(~mask) + row
+                found = iter_selected_rows(path, _DUPLICATE_SOURCE, ~mask)
+                for pos, (doc_id, url, source, source_id) in zip(positions, found, strict=True):
+                    decision = decisions[int(pos)]
+                    target = decision.duplicate_of
+                    assert target is not None
+                    counts[f"duplicates.{decision.method}"] += 1
+                    dup = Duplicate(
+                        doc_id,
+                        url,
+                        source,
+                        source_id,
+                        target.id,
+                        target.url,
+                        target.run_id,
+                        str(decision.method),
+                        round(decision.similarity, 4),
+                        run_id,
+                    )
+                    dups.write(dup)
+                    if len(first_dups) < 20:
+                        first_dups.append(dup)
+                row += size
         counts["duplicates"] = dups.count
         store.put_file(part("duplicates", 0), dups_path)
         files["duplicates"].append(part("duplicates", 0))
@@ -806,14 +813,25 @@ def _write_manifest(store: Store, key: str, manifest: dict[str, Any]) -> None:
 def ingest(
     sources: list[str], out: str, options: ProcessOptions | None = None, run_id: str | None = None
 ) -> RunReport:
-    """Run plan → process_shard (each shard in turn) → publish in this process, without Prefect."""
+    """Run plan → process_shard → publish in this process, without Prefect.
+
+    With worker processes, two shards are in flight at a time, as under Prefect's thread
+    runner: while one shard's last batches finish, the next shard's first batches keep the
+    other workers busy instead of leaving them idle at every shard's end.
+    """
     options = options or ProcessOptions()
     run_id = run_id or new_run_id()
     lock = OutputLock(store_for(out), run_id, options.lock_ttl_seconds)
     with lock.held(options.lock_wait_seconds):
         run = plan(sources, out, options, run_id)
-        reports = [
-            process_shard(i, shard, out, run.run_id, options) for i, shard in enumerate(run.shards)
-        ]
+
+        def shard(job: tuple[int, list[str]]) -> ShardReport:
+            return process_shard(job[0], job[1], out, run.run_id, options)
+
+        if resolve_workers(options.workers) > 1 and len(run.shards) > 1:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shard") as threads:
+                reports = list(threads.map(shard, enumerate(run.shards)))
+        else:  # inline extraction stays on the main thread, where its time limit works
+            reports = [shard(job) for job in enumerate(run.shards)]
         lock.renew()
         return publish(run, reports, out, options, sources)

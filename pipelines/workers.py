@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,6 +22,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 _pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()  # shards running in threads share the pool
 
 
 def resolve_workers(workers: int) -> int:
@@ -29,18 +31,20 @@ def resolve_workers(workers: int) -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    if workers not in _pools:
-        _pools[workers] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        )
-    return _pools[workers]
+    with _pools_lock:
+        if workers not in _pools:
+            _pools[workers] = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pools[workers]
 
 
 @atexit.register
 def _shutdown() -> None:
-    for pool in _pools.values():
-        pool.shutdown(cancel_futures=True)
-    _pools.clear()
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.shutdown(cancel_futures=True)
+        _pools.clear()
 
 
 def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Iterator[R]:

@@ -61,7 +61,7 @@ def test_kept_set_does_not_depend_on_order_batches_or_workers(seeds: Path, tmp_p
     a = str(tmp_path / "a")
     b = str(tmp_path / "b")
     ingest(sources, a, ProcessOptions(workers=1, batch_pages=50))
-    ingest(reversed_sources, b, ProcessOptions(workers=2, batch_pages=2, shard_mb=1))
+    ingest(reversed_sources, b, ProcessOptions(workers=2, batch_pages=2, shard_mb=1, shard_files=3))
     key = lambda r: (r["id"], r["text_hash"])  # noqa: E731
     assert sorted(map(key, rows(a, "records"))) == sorted(map(key, rows(b, "records")))
     assert sorted(
