@@ -1,8 +1,9 @@
 """Deduplication: canonical URL, exact normalized-text hash, and MinHash near-duplicates.
 
 The only module that imports datasketch. Signatures are datasketch `MinHash` values (its
-`affine32` permutations) over word shingles, with `shingle_hash` as the hash function — computed
-for all of a text's shingles at once with numpy (`signature`). Candidate pairs come from LSH
+`affine32` permutations, `permutations`) over word shingles, with `shingle_hash` as the hash
+function — computed for all of a text's shingles at once with numpy (`pipelines.minhash`, which
+worker processes import without datasketch). Candidate pairs come from LSH
 band buckets kept as sorted numpy arrays — the bucket stage of datatrove's MinHash design —
 rather than datasketch's dict-backed `MinHashLSH`, which costs ~3 KB per document in memory and
 persists only by pickling; a band costs 8 bytes per document here (a 32-bit hash and its row),
@@ -33,8 +34,16 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
-from pipelines.clean import words as split_words
+from pipelines import minhash
 from pipelines.config import DedupOptions
+from pipelines.minhash import (
+    SIGNATURE_SCHEME,
+    Permutations,
+    Signature,
+    shingle_hash,
+    shingle_hashes,
+    shingles,
+)
 
 __all__ = [
     "Candidate",
@@ -52,6 +61,7 @@ __all__ = [
     "index_scheme",
     "keep_order",
     "key64",
+    "permutations",
     "shingle_hash",
     "shingle_hashes",
     "shingles",
@@ -59,128 +69,12 @@ __all__ = [
     "similarity",
 ]
 
-Signature = npt.NDArray[np.uint32]
 CANDIDATE_RECALL = 0.9
 
 
-# The shingle hash. A word hashes to fmix64(Σ codepoint·T[position]) over its lower-cased
-# characters; a shingle to fmix64(Σ word_hash·K[k]), folded to 32 bits. Defined on words, so
-# numpy computes every shingle of a text at once (`shingle_hashes`) — no Python call per shingle.
-# `shingle_hash` is the same function, one shingle at a time: datasketch calls it in the tests
-# to show that `signature` is datasketch's own MinHash. Changing any constant here changes every
-# signature: bump SIGNATURE_SCHEME (the index records it and is rebuilt when it differs).
-SIGNATURE_SCHEME = "minhash-affine32/seed1/words-tab64-v1"
-_MASK64 = (1 << 64) - 1
-_FMIX64 = (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)
-_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
-_CONSTANTS = np.random.default_rng(0x5EED5).integers(0, 1 << 63, size=256 + 16, dtype=np.uint64)
-_T = _CONSTANTS[:256] * np.uint64(2) + np.uint64(1)  # per character position (mod 256)
-_K = _CONSTANTS[256:] * np.uint64(2) + np.uint64(1)  # per word position in a shingle
-_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-_NOT_WORD, _WORD_CHAR, _CJK_CHAR = 0, 1, 2
-
-
-def _fmix64_int(x: int) -> int:
-    s1, m1, s2, m2, s3 = _FMIX64
-    x ^= x >> s1
-    x = (x * m1) & _MASK64
-    x ^= x >> s2
-    x = (x * m2) & _MASK64
-    return x ^ (x >> s3)
-
-
-def _fmix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    s1, m1, s2, m2, s3 = (np.uint64(v) for v in _FMIX64)
-    x = x ^ (x >> s1)
-    x *= m1
-    x ^= x >> s2
-    x *= m2
-    x ^= x >> s3
-    return x
-
-
-def shingles(text: str, size: int) -> list[str]:
-    """Word `size`-grams of the text (lower-cased `\\w+` words, each Chinese or Japanese
-    character one word); a text shorter than one shingle is one shingle.
-
-    >>> shingles("The quick, brown fox jumps!", 3)
-    ['the quick brown', 'quick brown fox', 'brown fox jumps']
-    """
-    ws = split_words(text.lower())
-    if len(ws) <= size:
-        return [" ".join(ws)]
-    return [" ".join(ws[i : i + size]) for i in range(len(ws) - size + 1)]
-
-
-def shingle_hash(shingle: str) -> int:
-    """The 32-bit hash of one shingle (words separated by spaces), one at a time.
-
-    `shingle_hashes` computes the same values for all of a text's shingles at once."""
-    acc = 0
-    for k, word in enumerate(shingle.split()):
-        h = sum(ord(ch) * int(_T[i & 255]) for i, ch in enumerate(word)) & _MASK64
-        acc = (acc + _fmix64_int(h) * int(_K[k])) & _MASK64
-    return _fmix64_int(acc) & 0xFFFFFFFF
-
-
-@functools.cache
-def _char_classes() -> npt.NDArray[np.uint8]:
-    """Word-character class of every code point of the Basic Multilingual Plane: what the
-    `\\w` of Python's `re` matches (alphanumeric or "_"), Chinese/Japanese characters apart."""
-    table = np.fromiter(
-        (ch.isalnum() for ch in map(chr, range(0x10000))), dtype=np.uint8, count=0x10000
-    )
-    table[ord("_")] = _WORD_CHAR
-    for lo, hi in _CJK_RANGES:
-        table[lo : hi + 1] *= _CJK_CHAR
-    return table
-
-
-def _classes(cps: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
-    classes = _char_classes()[np.minimum(cps, 0xFFFF)]
-    astral = np.flatnonzero(cps > 0xFFFF)
-    for i in astral.tolist():  # rare: emoji, historic scripts, rare CJK
-        classes[i] = chr(int(cps[i])).isalnum()
-    return classes
-
-
-def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint32]:
-    """`shingle_hash` of every shingle of `shingles(text, size)`, computed with numpy.
-
-    >>> [shingle_hash(s) for s in shingles("A b, c d", 3)] == shingle_hashes("A b, c d", 3).tolist()
-    True
-    """
-    cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _classes(cps)
-    word = classes != _NOT_WORD
-    # A word starts at a word character after a non-word one, and at every CJK character and
-    # the character after one.
-    start = word.copy()
-    start[1:] &= ~word[:-1]
-    cjk = classes == _CJK_CHAR
-    if cjk.any():
-        start[1:] |= word[1:] & (cjk[1:] | cjk[:-1])
-        start[0] = word[0]
-    starts = np.flatnonzero(start)
-    if len(starts) == 0:
-        return np.array([shingle_hash("")], dtype=np.uint32)
-    # Each character's position in its word; characters between words weigh nothing.
-    first = int(starts[0])
-    lengths = np.diff(starts, append=len(cps))
-    position = np.arange(len(cps) - first) - np.repeat(starts - first, lengths)
-    weights = _T[position & 255]
-    weights[~word[first:]] = 0
-    word_hashes = _fmix64(np.add.reduceat(cps[first:].astype(np.uint64) * weights, starts - first))
-    n = max(len(word_hashes) - size + 1, 1)
-    acc = word_hashes[:n] * _K[0]
-    for k in range(1, min(size, len(word_hashes))):
-        acc += word_hashes[k : k + n] * _K[k]
-    return (_fmix64(acc) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-
-
 @functools.lru_cache(maxsize=8)
-def _permutations(num_perm: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    # datasketch's default ("affine32") permutations for seed 1: h -> a*fmix32(h) + b mod 2^32.
+def permutations(num_perm: int) -> Permutations:
+    """datasketch's default ("affine32") permutations for seed 1: h -> a*fmix32(h) + b mod 2^32."""
     a, b = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash).permutations
     return a.astype(np.uint32).reshape(1, -1), b.astype(np.uint32).reshape(1, -1)
 
@@ -196,21 +90,10 @@ def signature(text: str, options: DedupOptions) -> Signature:
 
     Bit for bit what datasketch computes —
     `MinHash(num_perm, seed=1, hashfunc=shingle_hash).update_batch(shingles(text, size))` —
-    with datasketch's per-shingle Python loop replaced by `shingle_hashes` (tests/test_dedup.py
+    with datasketch's per-shingle Python loop replaced by `minhash.signature` (tests/test_dedup.py
     checks the equality; bench/README.md the speed).
     """
-    a, b = _permutations(options.num_perm)
-    s1, m1, s2, m2, s3 = (np.uint32(v) for v in _FMIX32)
-    hv = shingle_hashes(text, options.shingle_size).reshape(-1, 1)
-    hv ^= hv >> s1
-    hv *= m1
-    hv ^= hv >> s2
-    hv *= m2
-    hv ^= hv >> s3
-    values = hv * a
-    values += b
-    result: Signature = values.min(axis=0)
-    return result
+    return minhash.signature(text, options.shingle_size, permutations(options.num_perm))
 
 
 def similarity(a: Signature, b: Signature) -> float:

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from pipelines import progress
-from pipelines.clean import Cleaner
 from pipelines.config import ProcessOptions
 from pipelines.dedup import (
     CandidateColumns,
@@ -43,10 +42,9 @@ from pipelines.dedup import (
     index_scheme,
     keep_order,
     key64,
+    permutations,
     signature,
 )
-from pipelines.extract import extract
-from pipelines.filters import min_words
 from pipelines.lock import OutputLock
 from pipelines.parquet import (
     INDEX_SCHEMA,
@@ -71,6 +69,7 @@ from pipelines.parquet import (
     write_selected_rows,
     write_template_count_columns,
 )
+from pipelines.process import Batch, StripJob, process_batch, strip_job
 from pipelines.readers import read_input
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
@@ -207,63 +206,13 @@ def _size_of(uri: str) -> int:
         return 0
 
 
-@dataclass
-class _Batch:
-    pages: list[Page]
-    options: ProcessOptions
-    run_id: str
-
-
-@dataclass
-class _Processed:
-    docs: list[tuple[Document, bytes, list[int]]]
-    rejects: list[Reject]
-
-
-def _process_page(
-    page: Page, batch: _Batch, cleaner: Cleaner
-) -> tuple[Document, bytes, list[int]] | Reject:
-    result = extract(page, batch.options.extract, batch.run_id)
-    if isinstance(result, Reject):
-        return result
-    doc = cleaner.clean(result)
-    kept = min_words(doc, batch.options.min_words)
-    if isinstance(kept, Reject):
-        return kept
-    keys = line_keys(doc.text, doc.title) if batch.options.templates.enabled else []
-    return doc, signature(doc.text, batch.options.dedup).tobytes(), keys
-
-
-def _process_batch(batch: _Batch) -> _Processed:
-    """Extract, clean, filter and sign a batch of pages (runs in a worker process)."""
-    cleaner = Cleaner()
-    out = _Processed([], [])
-    for page in batch.pages:
-        try:
-            result = _process_page(page, batch, cleaner)
-        except Exception as exc:  # one page's bug must not sink the run: record it instead
-            result = Reject(
-                page.url,
-                page.source,
-                page.source_id,
-                "process",
-                "internal_error",
-                f"{page.url}: {type(exc).__name__}: {exc}",
-                batch.run_id,
-            )
-        if isinstance(result, Reject):
-            out.rejects.append(result)
-        else:
-            out.docs.append(result)
-    return out
-
-
 def _batches(
     pages: Iterable[Page], size: int, options: ProcessOptions, run_id: str
-) -> Iterator[_Batch]:
+) -> Iterator[Batch]:
     it = iter(pages)
+    perms = permutations(options.dedup.num_perm)
     while chunk := list(islice(it, size)):
-        yield _Batch(chunk, options, run_id)
+        yield Batch(chunk, options, run_id, perms)
 
 
 def process_shard(
@@ -301,7 +250,7 @@ def process_shard(
                             yield item
 
             batches = _batches(pages(), options.batch_pages, options, run_id)
-            for processed in map_ordered(_process_batch, batches, resolve_workers(options.workers)):
+            for processed in map_ordered(process_batch, batches, resolve_workers(options.workers)):
                 for rej in processed.rejects:
                     reject(rej)
                 for doc, sig, keys in processed.docs:
@@ -572,64 +521,6 @@ def template_model(
         return _template_model(store, set(committed_runs(store)), [local], Path(tmpdir), options)
 
 
-@dataclass
-class _StripJob:
-    path: Path
-    model: TemplateModel
-    options: ProcessOptions
-
-
-@dataclass
-class _Stripped:
-    counts: Counter[str]
-    rejects: list[Reject]
-
-
-def _strip_job(job: _StripJob) -> _Stripped:
-    """`_strip_templates` on a worker process: spools are independent."""
-    counts: Counter[str] = Counter()
-    rejects = _strip_templates(job.path, job.model, job.options, counts)
-    return _Stripped(counts, rejects)
-
-
-def _strip_templates(
-    path: Path, model: TemplateModel, options: ProcessOptions, counts: Counter[str]
-) -> list[Reject]:
-    """Rewrite one spool without its documents' template lines; documents left too short
-    become rejects. Signatures and hashes of changed documents are recomputed."""
-    if not model.templates:
-        return []
-    extra = read_columns(path, ["url_key", "signature", "line_keys"])
-    rows: list[tuple[Document, dict[str, Any]]] = []
-    rejects: list[Reject] = []
-    changed = False
-    for i, doc in enumerate(read_rows(path, Document)):
-        keys = extra["line_keys"][i]
-        stripped = model.strip(doc, keys)
-        sig = extra["signature"][i]
-        if stripped is not doc:
-            changed = True
-            removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
-            counts["boilerplate_lines_removed"] += removed
-            counts["removed_by_rule.template"] += removed
-            kept = min_words(stripped, options.min_words)
-            if isinstance(kept, Reject):
-                counts["candidates"] -= 1
-                counts[f"rejected.{kept.reason}"] += 1
-                rejects.append(kept)
-                continue
-            sig = signature(stripped.text, options.dedup).tobytes()
-            keys = [k for k in keys if k not in model.templates[doc.domain]]
-        rows.append(
-            (stripped, {"url_key": extra["url_key"][i], "signature": sig, "line_keys": keys})
-        )
-    if changed:
-        with RowWriter(path, SPOOL_SCHEMA) as writer:
-            for doc, cols in rows:
-                writer.write(doc, **cols)
-    return rejects
-
-
 # The columns of a duplicate's spool row that its `Duplicate` row repeats.
 _DUPLICATE_SOURCE = ("id", "url", "source", "source_id")
 
@@ -686,8 +577,9 @@ def publish(
         if options.templates.enabled:
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
             model = _learn_templates(store, spools, runs_before, dedup, local, pages, tmp, options)
-            jobs = (_StripJob(path, model, options) for path in spools)
-            for stripped in map_ordered(_strip_job, jobs, resolve_workers(options.workers)):
+            perms = permutations(options.dedup.num_perm)
+            jobs = (StripJob(path, model, options, perms) for path in spools)
+            for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
                 counts.update(stripped.counts)
                 template_rejects.extend(stripped.rejects)
             for prefix, path in ((TEMPLATES_PREFIX, local), (TEMPLATE_PAGES_PREFIX, pages)):

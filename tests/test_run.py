@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +195,15 @@ def test_an_index_built_with_other_dedup_settings_is_refused(out: str, seeds: Pa
     other = OPTS.model_copy(update={"dedup": DedupOptions(shingle_size=5)})
     with pytest.raises(ValueError, match=r"index/v2/run=.*shingle_size=3.*shingle_size=5"):
         ingest([str(DEMO_SITE)], out, other)
+
+
+def test_worker_processes_import_no_storage_dedup_or_orchestration_library() -> None:
+    # Each worker process imports `pipelines.process` on start: what it pulls in is paid per
+    # worker and per run (datasketch alone brings scipy, 0.4 s).
+    code = (
+        "import sys, pipelines.process\n"
+        "print(','.join(m for m in ('datasketch', 'scipy', 'boto3', 'prefect', 'scrapy') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
