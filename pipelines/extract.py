@@ -129,11 +129,11 @@ def _extractor(options: ExtractOptions) -> Extractor:
     )
 
 
-def _metadata(html: str, url: str, date_params: dict[str, Any]) -> Metadata:
+def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     """The fields of trafilatura's `extract_metadata` that a record keeps — title, author, URL,
-    date, site name — found the same way, in the same order; without its categories, tags and
+    date, site name — found the same way, in the same order, in the lxml tree of trafilatura's
+    `load_html` (None if it could not parse the page); without its categories, tags and
     license, which cost as much again (bench/README.md)."""
-    tree = load_html(html)
     if tree is None:
         return Metadata()
     metadata = examine_meta(tree)
@@ -195,8 +195,10 @@ def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reje
     extractor.source = page.url.encode("utf-8", "replace").decode("utf-8")
     try:
         with time_limit(options.timeout_seconds):
-            meta = _metadata(page.body, page.url, extractor.date_params)
-            result = bare_extraction(page.body, options=extractor)
+            # One parse for both: the extractor works on its own copy of the tree.
+            tree = load_html(page.body, extractor.max_file_size)
+            result = bare_extraction(page.body if tree is None else tree, options=extractor)
+            meta = _metadata(tree, page.url, extractor.date_params)
     except ExtractTimeout:
         return reject(
             "extract_timeout",

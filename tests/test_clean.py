@@ -264,8 +264,9 @@ def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
     `extract_metadata`; every field a record keeps must come out the same."""
     import gzip
 
+    from trafilatura import bare_extraction
     from trafilatura.metadata import extract_metadata
-    from trafilatura.settings import set_date_params
+    from trafilatura.settings import Extractor, set_date_params
     from trafilatura.utils import load_html
 
     from bench.quality.aeb import AEB
@@ -279,9 +280,13 @@ def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
     ]
     assert len(pages) > 10
     params = set_date_params(False)
+    options = Extractor(output_format="python", precision=True, comments=False)
     for n, html in enumerate(pages):
         url = f"https://example.org/page-{n}"
         expected = extract_metadata(load_html(html), url, params, False)
-        found = _metadata(html, url, params)
+        # As `extract` does: one parsed tree, extracted from first, then read for metadata.
+        tree = load_html(html)
+        bare_extraction(tree, options=options)
+        found = _metadata(tree, url, params)
         for name in ("title", "author", "url", "date", "sitename"):
             assert getattr(found, name) == getattr(expected, name), (n, name)
