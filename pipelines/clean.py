@@ -14,6 +14,7 @@ across a site's pages.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -79,7 +80,15 @@ def word_count(text: str) -> int:
 def text_hash(text: str) -> str:
     """Hash of the normalized text: texts that differ only in case, spacing or punctuation
     have the same hash."""
-    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()
+    return _hash_normalized(normalize(text))
+
+
+def _hash_normalized(normalized: str) -> str:
+    return hashlib.sha1(normalized.encode("utf-8")).hexdigest()
+
+
+# A document's lines are normalized by several passes and again for its hash: each once.
+_normalized_line = functools.lru_cache(maxsize=1024)(normalize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +116,14 @@ class LineRule:
     # ignores case): a cheap test that spares most lines the pattern's scan.
     needs: tuple[str, ...] = ()
     anchored: bool = field(init=False)
+    ignore_case: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # A pattern anchored at the start is tried at the start only (`match`): `search` would
         # fail at every other position of the line, one by one.
         object.__setattr__(self, "anchored", _anchored(self.pattern.pattern))
+        # Read once: testing the flag on every call costs an enum operation per line and rule.
+        object.__setattr__(self, "ignore_case", bool(self.pattern.flags & re.IGNORECASE))
 
     def matches(self, line: str, words: int | None = None, lower: str | None = None) -> bool:
         """`words` is the line's word count and `lower` the line lower-cased, when the caller
@@ -120,10 +132,9 @@ class LineRule:
         if words > self.max_words:
             return False
         if self.needs:
-            if self.pattern.flags & re.IGNORECASE:
+            text = line
+            if self.ignore_case:
                 text = line.lower() if lower is None else lower
-            else:
-                text = line
             if not any(need in text for need in self.needs):
                 return False
         found = self.pattern.match(line) if self.anchored else self.pattern.search(line)
@@ -383,8 +394,8 @@ _SEO_NEEDS = (
 )  # fmt: skip
 
 
-def _seo_score(line: str) -> int:
-    low = line.lower()
+def _seo_score(line: str, lower: str | None = None) -> int:
+    low = line.lower() if lower is None else lower
     if not any(need in low for need in _SEO_NEEDS):
         return 0
     # One combined search rejects most of the rest in a single pass.
@@ -436,15 +447,19 @@ class Cleaner:
     def clean(self, doc: Document) -> Document:
         """The document with boilerplate lines removed and its counts and hash refreshed."""
         lines = self.explain(doc.text, doc.title, (doc.url, doc.canonical_url))
-        kept = join_lines(line.text for line in lines if line.kept)
+        kept_lines = [line.text for line in lines if line.kept]
+        kept = join_lines(kept_lines)
         removed = Counter(line.rule for line in lines if line.rule and line.text)
         author = doc.author or _byline_author(lines)
+        # Lines are joined by newlines, which no word spans: the text's normalized form is its
+        # lines' normalized forms joined (`text_hash(kept)`, tested).
+        normalized = " ".join(n for n in map(_normalized_line, kept_lines) if n)
         return replace(
             doc,
             text=kept,
             author=author,
             word_count=word_count(kept),
-            text_hash=text_hash(kept),
+            text_hash=_hash_normalized(normalized),
             boilerplate_lines_removed=sum(removed.values()),
             removed_by_rule={str(k): v for k, v in sorted(removed.items())},
         )
@@ -457,13 +472,13 @@ class Cleaner:
 
     def _rule_for(self, text: str) -> str | None:
         words = len(text.split())
+        lower = text.lower()
         if words <= self._max_words:
             any_anchored = self._any_anchored is None or self._any_anchored.match(text)
-            lower = text.lower()
             for rule in self.rules if any_anchored else self._unanchored:
                 if rule.matches(text, words, lower):
                     return rule.code
-        if _seo_score(text) >= 2:
+        if _seo_score(text, lower) >= 2:
             return "seo_template"
         if _URL.search(text) and _PROMO.search(text) and _CALL_TO_ACTION.search(text):
             return "affiliate"
@@ -480,7 +495,7 @@ class Cleaner:
         seen_first = False
         out: list[Line] = []
         for line in lines:
-            key = normalize(line.text)
+            key = _normalized_line(line.text)
             if line.kept and key and key in targets:
                 out.append(Line(line.text, "title_repeat"))
                 continue
@@ -499,7 +514,7 @@ class Cleaner:
         seen: set[str] = set()
         repeat: list[int] = []  # positions of kept long lines seen before on the page
         for i, line in enumerate(lines):
-            key = normalize(line.text) if line.kept else ""
+            key = _normalized_line(line.text) if line.kept else ""
             if len(key.split()) >= _REPEAT_MIN_WORDS:
                 if key in seen:
                     repeat.append(i)

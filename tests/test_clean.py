@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.clean import _SEO_PHRASES, RULES, Cleaner, _seo_score, normalize
+from pipelines.clean import (
+    _SEO_PHRASES,
+    RULES,
+    Cleaner,
+    _seo_score,
+    normalize,
+    text_hash,
+    word_count,
+)
 from pipelines.config import ExtractOptions
 from pipelines.extract import extract
 from pipelines.records import Document, Page
@@ -290,3 +298,20 @@ def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
         found = _metadata(tree, url, params)
         for name in ("title", "author", "url", "date", "sitename"):
             assert getattr(found, name) == getattr(expected, name), (n, name)
+
+
+def test_cleaned_hash_and_word_count_are_those_of_the_cleaned_text(
+    seeds: Path, tmp_path: Path
+) -> None:
+    # `Cleaner.clean` hashes the kept lines' normalized forms instead of normalizing the text
+    # again: the result must be `text_hash` of the text it returns.
+    odd = tmp_path / "odd.txt"
+    odd.write_text(
+        "Σοφία ΟΔΟΣ\nΚΑΛΗΣΠΕΡΑ ΣΑΣ\n\n東京都の天気\nIt's   a—test.\nLeave a Reply\nΑΣ",
+        encoding="utf-8",
+    )
+    docs = [_clean_file(path) for path in [*sorted(seeds.iterdir()), odd]]
+    assert sum(doc.boilerplate_lines_removed > 0 for doc in docs) >= 3
+    for doc in docs:
+        assert doc.text_hash == text_hash(doc.text)
+        assert doc.word_count == word_count(doc.text)
