@@ -142,3 +142,18 @@ def test_missing_bucket_exits_with_reason(aws_env: str) -> None:
     result = runner.invoke(app, ["ingest", "x", "--out", "s3://no-such-bucket-xyz/p"])
     assert result.exit_code == 2
     assert "bucket does not exist" in result.output
+
+
+def test_the_console_script_imports_nothing_heavy() -> None:
+    # Spawned workers rerun the launching script's imports: the console script's module must
+    # stay light (see flows/launch.py), or every worker pays for the whole CLI.
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="contentpipe")
+    code = (
+        f"import sys, {script.module}\n"
+        "print(','.join(m for m in ('flows.cli', 'typer', 'prefect', 'boto3', 'datasketch') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
