@@ -70,7 +70,7 @@ from pipelines.parquet import (
     write_template_count_columns,
 )
 from pipelines.process import Batch, StripJob, process_batch, strip_job
-from pipelines.readers import read_input
+from pipelines.readers import read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
 from pipelines.templates import TemplateModel, count_page_columns, line_keys
@@ -240,14 +240,12 @@ def process_shard(
                 rejects.write(item)
 
             def pages() -> Iterator[Page]:
-                for uri in inputs:
-                    counts["inputs"] += 1
-                    for item in read_input(uri, counts):
-                        if isinstance(item, Reject):
-                            reject(item)
-                        else:
-                            counts["pages"] += 1
-                            yield item
+                for item in read_inputs(inputs, counts):
+                    if isinstance(item, Reject):
+                        reject(item)
+                    else:
+                        counts["pages"] += 1
+                        yield item
 
             batches = _batches(pages(), options.batch_pages, options, run_id)
             for processed in map_ordered(process_batch, batches, resolve_workers(options.workers)):

@@ -8,6 +8,7 @@ object or does not exist.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import fnmatch
 import functools
@@ -16,8 +17,10 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
@@ -41,10 +44,14 @@ __all__ = [
     "Store",
     "expand_sources",
     "open_input",
+    "open_inputs",
     "store_for",
 ]
 
 _SPOOL_BYTES = 64 * 1024 * 1024
+# S3 inputs up to this size are downloaded ahead of their turn (`open_inputs`); larger ones when
+# their turn comes, so that fetching ahead never holds several large objects at once.
+_AHEAD_BYTES = 16 * 1024 * 1024
 
 
 class StorageError(RuntimeError):
@@ -394,3 +401,65 @@ def open_input(uri: str) -> Iterator[IO[bytes]]:
             store._client.download_fileobj(bucket, key, spool)
         spool.seek(0)
         yield spool
+
+
+def open_inputs(
+    uris: Iterable[str], ahead: int = 8
+) -> Iterator[tuple[str, AbstractContextManager[IO[bytes]]]]:
+    """`(uri, open_input(uri))` for each input, in order, with the S3 objects among them
+    downloading `ahead` at a time on threads before their turn: one request per object, whose
+    latencies would otherwise add up one object after another. An object larger than 16 MB, or
+    whose early download failed, is opened the ordinary way when its turn comes (with the
+    transfer manager's retries and, if that fails too, its error)."""
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="fetch") as pool:
+        window: deque[tuple[str, Future[IO[bytes] | None] | None]] = deque()
+        pending = iter(uris)
+
+        def fill() -> None:
+            while len(window) < ahead and (uri := next(pending, None)) is not None:
+                early = pool.submit(_download_small, uri) if uri.startswith("s3://") else None
+                window.append((uri, early))
+
+        try:
+            fill()
+            while window:
+                uri, early = window.popleft()
+                fill()
+                yield uri, _opened(uri, early)
+        finally:  # the caller stopped early: drop what was fetched for nothing
+            for _, early in window:
+                if early is not None and not early.cancel():
+                    spool = early.result()
+                    if spool is not None:
+                        spool.close()
+
+
+@contextmanager
+def _opened(uri: str, early: Future[IO[bytes] | None] | None) -> Iterator[IO[bytes]]:
+    spool = early.result() if early is not None else None
+    if spool is None:
+        with open_input(uri) as fh:
+            yield fh
+        return
+    with spool:
+        yield spool
+
+
+def _download_small(uri: str) -> IO[bytes] | None:
+    """The object spooled to memory, or None if it is large or could not be read now."""
+    bucket, key = _split_s3(uri)
+    # Handed to the caller, who closes it (`_opened`).
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+    try:
+        response = _s3_client().get_object(Bucket=bucket, Key=key)
+        with contextlib.closing(response["Body"]) as body:
+            if response["ContentLength"] > _AHEAD_BYTES:
+                spool.close()
+                return None
+            for chunk in body.iter_chunks(1 << 20):
+                spool.write(chunk)
+    except (ClientError, BotoCoreError, OSError):
+        spool.close()
+        return None  # opened the ordinary way later, which reports the error
+    spool.seek(0)
+    return spool

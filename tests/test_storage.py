@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+import pipelines.storage
+from pipelines.readers import read_input, read_inputs
+from pipelines.records import Page, Reject
 from pipelines.storage import StorageError, expand_sources, open_input, store_for
 
 
@@ -80,3 +85,58 @@ def test_bad_output_uri() -> None:
         store_for("ftp://host/x")
     with pytest.raises(StorageError, match="malformed S3 URI"):
         store_for("s3:///prefix")
+
+
+def _read(items: list[Page | Reject]) -> list[tuple[str, ...]]:
+    return [
+        (item.source, item.url, item.body)
+        if isinstance(item, Page)
+        else (item.source, item.reason, item.detail)
+        for item in items
+    ]
+
+
+def test_inputs_fetched_ahead_read_as_one_at_a_time(
+    bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mix: small S3 objects (downloaded ahead), objects over the size limit (opened in turn),
+    # one that vanished after listing, a corrupt gzip, a local file; order and rejects must be
+    # those of reading each input in turn.
+    monkeypatch.setattr(pipelines.storage, "_AHEAD_BYTES", 400)
+    store = store_for(f"s3://{bucket}")
+    uris: list[str] = []
+    for i in range(20):
+        pad = "x" * (1000 if i % 5 == 0 else 10)
+        body = f"<html><body><article><p>Page {i} says hello {pad}.</p></article></body></html>"
+        store.write_bytes(f"in/p{i:02d}.html", body.encode())
+        uris.append(f"s3://{bucket}/in/p{i:02d}.html")
+    store.write_bytes("in/bad.txt.gz", b"\x1f\x8b\x08\x00 not really gzip")
+    # Compressed inputs from S3 arrive in a read-write spool: gzip must still read them.
+    lines = b'{"url": "https://a.example/j", "text": "A compressed JSON line of text."}\n'
+    store.write_bytes("in/lines.jsonl.gz", gzip.compress(lines))
+    uris.append(f"s3://{bucket}/in/lines.jsonl.gz")
+    uris.insert(7, f"s3://{bucket}/in/bad.txt.gz")
+    uris.insert(3, f"s3://{bucket}/in/vanished.html")
+    local = tmp_path / "local.txt"
+    local.write_text("A local page\nwith two lines of text.", encoding="utf-8")
+    uris.insert(11, str(local))
+
+    stats: Counter[str] = Counter()
+    ahead = list(read_inputs(uris, stats))
+    one_by_one = [item for uri in uris for item in read_input(uri)]
+    assert _read(ahead) == _read(one_by_one)
+    assert stats["inputs"] == len(uris)
+    reasons = [item.reason for item in ahead if isinstance(item, Reject)]
+    assert reasons == ["unreadable", "bad_compression"]
+    assert sum(isinstance(item, Page) for item in ahead) == 22
+    assert ahead[-1].url == "https://a.example/j"
+
+
+def test_stopping_early_drops_what_was_fetched_ahead(bucket: str) -> None:
+    store = store_for(f"s3://{bucket}")
+    for i in range(30):
+        store.write_bytes(f"in/p{i:02d}.txt", f"Page {i}\nSome text.".encode())
+    pages = read_inputs([f"s3://{bucket}/in/p{i:02d}.txt" for i in range(30)], Counter())
+    first = [next(pages), next(pages)]
+    pages.close()  # the generator's cleanup must neither hang nor raise
+    assert [p.source for p in first] == [f"s3://{bucket}/in/p0{i}.txt" for i in (0, 1)]

@@ -11,16 +11,17 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import IO
 
 from pipelines.readers.files import read_html, read_text
 from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.warc import read_warc
 from pipelines.records import Page, Reject
-from pipelines.storage import StorageError, open_input
+from pipelines.storage import StorageError, open_input, open_inputs
 
-__all__ = ["SUFFIXES", "read_input"]
+__all__ = ["SUFFIXES", "read_input", "read_inputs"]
 
 Reader = Callable[[IO[bytes], str, Counter[str]], Iterator[Page | Reject]]
 
@@ -47,10 +48,23 @@ def _reader_for(uri: str) -> tuple[Reader | None, bool]:
     return SUFFIXES.get(suffix), gz
 
 
-def read_input(uri: str, stats: Counter[str] | None = None) -> Iterator[Page | Reject]:
+def read_inputs(uris: Iterable[str], stats: Counter[str]) -> Iterator[Page | Reject]:
+    """`read_input` over several inputs, in order, counting them under `inputs`; objects in S3
+    are downloaded ahead of their turn, several at a time (`storage.open_inputs`)."""
+    for uri, opened in open_inputs(uris):
+        stats["inputs"] += 1
+        yield from read_input(uri, stats, opened)
+
+
+def read_input(
+    uri: str,
+    stats: Counter[str] | None = None,
+    opened: AbstractContextManager[IO[bytes]] | None = None,
+) -> Iterator[Page | Reject]:
     """Yield the pages of one input file, or rejects naming the file and what is wrong with it.
 
-    `stats` counts what is skipped without being a page (e.g. WARC request records).
+    `stats` counts what is skipped without being a page (e.g. WARC request records); `opened`
+    is the file already being opened (`storage.open_inputs`), else it is opened here.
     """
     stats = Counter() if stats is None else stats
     reader, gz = _reader_for(uri)
@@ -66,8 +80,8 @@ def read_input(uri: str, stats: Counter[str] | None = None) -> Iterator[Page | R
         )
         return
     try:
-        with open_input(uri) as raw:
-            fh: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[assignment]
+        with open_input(uri) if opened is None else opened as raw:
+            fh: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw  # type: ignore[assignment]
             yield from reader(fh, uri, stats)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield Reject(
