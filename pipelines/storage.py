@@ -199,6 +199,8 @@ def _cached_client(env: tuple[str | None, ...]) -> S3Client:
         response_checksum_validation="when_required",
         connect_timeout=10,
         read_timeout=60,
+        # Shards running side by side each fetch inputs 8 ahead (`open_inputs`) on this client.
+        max_pool_connections=32,
     )
     return boto3.session.Session().client("s3", config=config)
 
