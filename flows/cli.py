@@ -226,7 +226,7 @@ def demo(
 
 
 def _print_summary(report: RunReport) -> None:
-    from flows.ingest import summary_rows
+    from flows.summary import summary_rows
 
     table = Table(title=f"run {report.run_id}", show_header=False)
     table.add_column("metric")

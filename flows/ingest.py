@@ -16,6 +16,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import Task
 from pydantic import BaseModel, Field
 
+from flows.summary import summary_markdown, summary_rows
 from pipelines.config import ProcessOptions
 from pipelines.lock import OutputLock
 from pipelines.run import (
@@ -137,75 +138,6 @@ class IngestParams(BaseModel):
     out: str = Field(
         "./data", title="Output", description="s3://bucket/prefix or a local directory."
     )
-
-
-def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
-    """The run's counts as table rows, in reading order."""
-    order = [
-        "inputs",
-        "pages",
-        "candidates",
-        "rejected",
-        "duplicates",
-        "records",
-        "boilerplate_lines_removed",
-        "templates_known",
-        "index_documents",
-    ]
-    labels = {
-        "inputs": "input files",
-        "pages": "pages read",
-        "candidates": "extracted and kept by filters",
-        "rejected": "rejected",
-        "duplicates": "duplicates",
-        "records": "records written",
-        "boilerplate_lines_removed": "boilerplate lines removed",
-        "templates_known": "site template lines known",
-        "index_documents": "documents already published (index)",
-    }
-    rows = [{"metric": labels[k], "count": counts.get(k, 0)} for k in order]
-    for prefix, label in (
-        ("rejected.", "rejected: "),
-        ("duplicates.", "duplicates: "),
-        ("removed_by_rule.", "removed by rule: "),
-    ):
-        rows.extend(
-            {"metric": label + k[len(prefix) :], "count": v}
-            for k, v in sorted(counts.items())
-            if k.startswith(prefix)
-        )
-    rows.extend(
-        {"metric": k.replace("_", " "), "count": v}
-        for k, v in sorted(counts.items())
-        if k.startswith(("warc_", "crawl."))
-    )
-    if counts.get("index_segments_rebuilt"):
-        rows.append(
-            {
-                "metric": "index segments of older runs rebuilt",
-                "count": counts["index_segments_rebuilt"],
-            }
-        )
-    return rows
-
-
-def summary_markdown(report: RunReport) -> str:
-    lines = [
-        f"# Ingest run `{report.run_id}`",
-        "",
-        f"- output: `{report.out}`",
-        f"- manifest: `{report.manifest}`",
-        f"- records: {report.counts.get('records', 0)}, duplicates: "
-        f"{report.counts.get('duplicates', 0)}, rejected: {report.counts.get('rejected', 0)}",
-        "",
-    ]
-    if report.duplicates_sample:
-        lines += ["| url | duplicate of | method | similarity |", "|---|---|---|---|"]
-        lines += [
-            f"| {d['url']} | {d['duplicate_of_url']} | {d['method']} | {d['similarity']:.2f} |"
-            for d in report.duplicates_sample
-        ]
-    return "\n".join(lines)
 
 
 def _artifact_prefix(default: str) -> str:

@@ -157,3 +157,21 @@ def test_the_console_script_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_a_plain_run_does_not_import_prefect(tmp_path: Path) -> None:
+    # `--no-prefect` is the quick path: importing Prefect alone costs it ~3 s.
+    page = DEMO_SITE / "metro-briefs-bakery-award.html"
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        f"args = ['ingest', {str(page)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '1',"
+        " '--no-prefect']\n"
+        "result = CliRunner().invoke(app, args)\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print('prefect' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"
