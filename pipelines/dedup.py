@@ -32,7 +32,6 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
 from pipelines import minhash
 from pipelines.config import DedupOptions
@@ -75,6 +74,11 @@ CANDIDATE_RECALL = 0.9
 @functools.lru_cache(maxsize=8)
 def permutations(num_perm: int) -> Permutations:
     """datasketch's default ("affine32") permutations for seed 1: h -> a*fmix32(h) + b mod 2^32."""
+    # Imported here, the one place that needs it: datasketch imports scipy, 0.5-1.4 s of a
+    # run's start-up here, which the worker processes starting meanwhile then overlap
+    # (`process_shard`), and which `contentpipe --help` or `stats` never pay.
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash).permutations
     return a.astype(np.uint32).reshape(1, -1), b.astype(np.uint32).reshape(1, -1)
 

@@ -29,9 +29,14 @@ __all__ = [
     "StripJob",
     "Stripped",
     "process_batch",
+    "ready",
     "strip_job",
     "strip_templates",
 ]
+
+
+def ready() -> None:
+    """Nothing: run on a worker to make it import this module early (`workers.warm_up`)."""
 
 
 def _sign(text: str, options: ProcessOptions, permutations: Permutations) -> bytes:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-__all__ = ["map_ordered", "resolve_workers"]
+__all__ = ["map_ordered", "resolve_workers", "warm_up"]
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -61,3 +61,14 @@ def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Itera
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def warm_up(fn: Callable[[], object], workers: int) -> None:
+    """Start the worker processes now, each running `fn` (say, a no-op of the module their work
+    lives in, which they then import), without waiting: their start overlaps the caller's own
+    next steps instead of delaying its first batch."""
+    if workers <= 1:
+        return
+    pool = _pool(workers)
+    for _ in range(workers):
+        pool.submit(fn)

@@ -175,3 +175,14 @@ def test_a_plain_run_does_not_import_prefect(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_cli_starts_without_prefect_or_datasketch() -> None:
+    # `contentpipe --help`, `stats`, `extract` and every run's start pay for what `flows.cli`
+    # imports: Prefect only for flow runs, datasketch (and its scipy) only to make signatures.
+    code = (
+        "import sys, flows.cli\n"
+        "print(','.join(m for m in ('prefect', 'datasketch', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
