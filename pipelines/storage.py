@@ -51,7 +51,7 @@ __all__ = [
 _SPOOL_BYTES = 64 * 1024 * 1024
 # S3 inputs up to this size are downloaded ahead of their turn (`open_inputs`); larger ones when
 # their turn comes, so that fetching ahead never holds several large objects at once.
-_AHEAD_BYTES = 16 * 1024 * 1024
+_AHEAD_BYTES = 4 * 1024 * 1024
 
 
 class StorageError(RuntimeError):
@@ -410,7 +410,7 @@ def open_inputs(
 ) -> Iterator[tuple[str, AbstractContextManager[IO[bytes]]]]:
     """`(uri, open_input(uri))` for each input, in order, with the S3 objects among them
     downloading `ahead` at a time on threads before their turn: one request per object, whose
-    latencies would otherwise add up one object after another. An object larger than 16 MB, or
+    latencies would otherwise add up one object after another. An object larger than 4 MB, or
     whose early download failed, is opened the ordinary way when its turn comes (with the
     transfer manager's retries and, if that fails too, its error)."""
     with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="fetch") as pool:
