@@ -179,11 +179,7 @@ def write_index_segment(
     rows = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for spool, mask in zip(spools, kept, strict=True):
-            parquet, start = pq.ParquetFile(spool), 0
-            for group in range(parquet.num_row_groups):
-                table = parquet.read_row_group(group, columns=columns, use_threads=False)
-                table = table.filter(pa.array(mask[start : start + table.num_rows]))
-                start += parquet.metadata.row_group(group).num_rows
+            for table in _selected_groups(spool, columns, mask):
                 run_ids = pa.array([run_id] * table.num_rows, pa.string())
                 table = table.append_column("run_id", run_ids).select(INDEX_SCHEMA.names)
                 writer.write_table(table.cast(schema), 16_384)
