@@ -17,8 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import trafilatura
+import trafilatura.core
 from htmldate import find_date
+from lxml.etree import XPath
+from lxml.html import fragment_fromstring
 from trafilatura import bare_extraction
+from trafilatura.external import compare_extraction as _TRAFILATURA_COMPARE
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -73,6 +78,55 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# Text readability can return: all text outside the elements it drops before it starts.
+_READABLE_TEXT = XPath(
+    "//text()[not(ancestor::script or ancestor::style or ancestor::fencedframe)]"
+)
+
+
+def _readable_length_bound(raw_tree: Any) -> int:
+    """An upper bound of `len(trim(text))` for any text readability makes from `raw_tree`.
+
+    Readability moves, drops and wraps the page's text nodes but never splits one, and the only
+    text it adds is "VIDEO" in a video iframe; so its trimmed text has at most the page's
+    non-space characters plus one separator per word of each text node, plus 6 per iframe.
+    """
+    words = sum(len(word) + 1 for text in _READABLE_TEXT(raw_tree) for word in text.split())
+    return words + 6 * sum(1 for _ in raw_tree.iter("iframe"))
+
+
+def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extractor) -> bool:
+    """True where trafilatura's `_prefer_readability` is False whatever readability returns.
+
+    It prefers readability's text (length n) over its own (length m > 0) in precision and
+    balanced modes only if n > 2m, or if n > 2 * min_extracted_size and its own extraction has no
+    paragraph text or more tables than paragraphs. With paragraphs, few tables and a page whose
+    readable text is at most 2m long, neither can happen.
+    """
+    return (
+        options.focus != "recall"
+        and bool(text)
+        and bool(body.xpath(".//p//text()"))
+        and len(body.findall(".//table")) <= len(body.findall(".//p"))
+        and _readable_length_bound(raw_tree) <= 2 * len(text)
+    )
+
+
+def _compare_extraction(
+    cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Extractor
+) -> tuple[Any, str]:
+    """trafilatura's `compare_extraction`, with readability given an empty page where it
+    cannot win (an empty result is never preferred); the justext rescue runs as before."""
+    if _readability_cannot_win(raw_tree, body, text, options):
+        raw_tree = fragment_fromstring("<div/>")
+    return _TRAFILATURA_COMPARE(cleaned_tree, raw_tree, body, text, options)
+
+
+# The argument above reads trafilatura 2.3's code (external.py); other versions run unchanged.
+if trafilatura.__version__.startswith("2.3."):
+    trafilatura.core.compare_extraction = _compare_extraction  # type: ignore[attr-defined]
 
 
 def _looks_like_title(line: str) -> bool:

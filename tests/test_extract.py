@@ -1,0 +1,100 @@
+"""Extraction: contentpipe's change to trafilatura's fallback comparison keeps its output.
+
+`pipelines.extract` skips readability where its text provably cannot be preferred. These tests
+check the bound behind that proof against readability itself, and the output against unchanged
+trafilatura on real pages (AEB) and the bundled demo pages.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trafilatura.core
+from lxml.etree import tostring
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.external import try_readability
+from trafilatura.settings import Extractor
+from trafilatura.utils import load_html, trim
+
+from bench.quality.aeb import AEB
+from pipelines import extract
+
+DEMO_PAGES = Path(__file__).resolve().parent.parent / "deploy" / "demo" / "site"
+
+
+def _aeb_pages(step: int) -> list[str]:
+    files = sorted((AEB / "html").glob("*.html.gz"))[::step]
+    if not files:
+        pytest.fail(f"the AEB data set is missing at {AEB}")
+    return [gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in files]
+
+
+def _demo_pages() -> list[str]:
+    files = sorted(DEMO_PAGES.rglob("*.html"))
+    assert files, f"no demo pages under {DEMO_PAGES}"
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+TRICKY = """<html><body><nav><a href="/">Home</a> <a href="/a">About</a></nav>
+<div class="content">Loose text in a div that readability wraps in a paragraph.
+<br>More loose text after a line break, long enough to count as a paragraph of its own.
+<iframe src="https://www.youtube.com/embed/xyz"></iframe><iframe src="https://ads.example/x"></iframe>
+<p>A paragraph with <a href="/x">a link</a> and a tail that moves.</p>tail text of the paragraph
+<script>var a = "script text is never readable text";</script><style>p { color: red }</style>
+</div><footer>Footer text, copyright and contact lines.</footer></body></html>"""
+
+
+@pytest.mark.parametrize("source", ["aeb", "demo", "tricky"])
+def test_readable_length_bound_holds_for_readability(source: str) -> None:
+    pages = {"aeb": lambda: _aeb_pages(2), "demo": _demo_pages, "tricky": lambda: [TRICKY]}
+    for html in pages[source]():
+        tree = load_html(html)
+        if tree is None:
+            continue
+        bound = extract._readable_length_bound(copy.deepcopy(tree))
+        result = try_readability(copy.deepcopy(tree))
+        text = trim(tostring(result, method="text", encoding="utf-8").decode())
+        assert len(text) <= bound, (len(text), bound, text[:200])
+
+
+def _texts(pages: list[str]) -> list[str | None]:
+    options = Extractor(output_format="python", precision=True, comments=False, tables=True)
+    out: list[str | None] = []
+    for html in pages:
+        result = bare_extraction(load_html(html), options=options)
+        out.append(None if result is None else result.text)
+    return out
+
+
+def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert trafilatura.core.compare_extraction is extract._compare_extraction
+    pages = _aeb_pages(3) + _demo_pages() + [TRICKY]
+    verdicts: Counter[bool] = Counter()
+    cannot_win = extract._readability_cannot_win
+
+    def counted(*args: Any) -> bool:
+        verdict = cannot_win(*args)
+        verdicts[verdict] += 1
+        return verdict
+
+    monkeypatch.setattr(extract, "_readability_cannot_win", counted)
+    ours = _texts(pages)
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", extract._TRAFILATURA_COMPARE)
+    theirs = _texts(pages)
+    assert ours == theirs
+    # Both ways were taken, so the comparison tested something.
+    assert verdicts[True] >= 10 and verdicts[False] >= 10, verdicts
+
+
+def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
+    """What `_compare_extraction` relies on: readability on the empty stand-in page yields no
+    text, and trafilatura then keeps its own extraction."""
+    result = try_readability(extract.fragment_fromstring("<div/>"))
+    assert isinstance(result, HtmlElement)
+    assert trim(tostring(result, method="text", encoding="utf-8").decode()) == ""
