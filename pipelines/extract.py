@@ -124,9 +124,31 @@ def _compare_extraction(
     return _TRAFILATURA_COMPARE(cleaned_tree, raw_tree, body, text, options)
 
 
-# The argument above reads trafilatura 2.3's code (external.py); other versions run unchanged.
-if trafilatura.__version__.startswith("2.3."):
+# Both shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
+# trafilatura unchanged.
+_TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
+if _TRAFILATURA_READ:
     trafilatura.core.compare_extraction = _compare_extraction  # type: ignore[attr-defined]
+
+
+# What trafilatura's author expressions (`trafilatura.xpaths.AUTHOR_XPATHS`) test, and a
+# substring that each of their tests requires: where no attribute holds one and there is no
+# <author> or <rel> element, none of them can match and the search is skipped.
+_AUTHOR_ATTRIBUTES = XPath(
+    "//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component|//author|//rel"
+)
+_AUTHOR_HINT = re.compile(
+    r"uthor|[Bb]yl|BBL|username|screenname|writer|channel-name|zuozhe|bianji|xiaobian"
+    r"|submitted-by|posted-by|journalist-name"
+)
+
+
+def _may_name_an_author(tree: Any) -> bool:
+    """False only where trafilatura's `extract_author` provably finds nothing (tested)."""
+    found = _AUTHOR_ATTRIBUTES(tree)
+    return any(not isinstance(value, str) for value in found) or bool(
+        _AUTHOR_HINT.search("\n".join(found))
+    )
 
 
 def _looks_like_title(line: str) -> bool:
@@ -197,7 +219,7 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
         metadata = extract_meta_json(tree, metadata)
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author:
+    if not metadata.author and (not _TRAFILATURA_READ or _may_name_an_author(tree)):
         metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
