@@ -1,5 +1,6 @@
 """The steps that run on worker processes: extract, clean, filter and sign a batch of pages;
-strip a spool of the run's templates.
+strip a spool of the run's templates. With templates on (the default), documents are signed in
+the strip pass, once their template lines are gone, not in the batch.
 
 Kept apart from `pipelines.run` so that a worker imports only what these steps need — no
 boto3, no datasketch (its scipy import alone is 0.4 s) — and starts in about half the time.
@@ -69,8 +70,11 @@ def _process_page(
     kept = min_words(doc, batch.options.min_words)
     if isinstance(kept, Reject):
         return kept
-    keys = line_keys(doc.text, doc.title) if batch.options.templates.enabled else []
-    return doc, _sign(doc.text, batch.options, batch.permutations), keys
+    if not batch.options.templates.enabled:
+        return doc, _sign(doc.text, batch.options, batch.permutations), []
+    # Signed later, once its template lines are gone (`strip_templates`): a signature made
+    # here would be thrown away for every page a site template changes.
+    return doc, b"", line_keys(doc.text, doc.title)
 
 
 def process_batch(batch: Batch) -> Processed:
@@ -128,30 +132,33 @@ def strip_templates(
     counts: Counter[str],
 ) -> list[Reject]:
     """Rewrite one spool without its documents' template lines; documents left too short
-    become rejects. Signatures and hashes of changed documents are recomputed."""
-    if not model.templates:
-        return []
+    become rejects. Hashes of changed documents are recomputed, and each document is signed
+    (`process_batch` leaves that to this pass when templates are on)."""
     extra = read_columns(path, ["url_key", "signature", "line_keys"])
+    if not model.templates and all(extra["signature"]):
+        return []
     rows: list[tuple[Document, dict[str, Any]]] = []
     rejects: list[Reject] = []
     changed = False
     for i, doc in enumerate(read_rows(path, Document)):
-        keys = extra["line_keys"][i]
-        stripped = model.strip(doc, keys)
-        sig = extra["signature"][i]
+        keys, sig = extra["line_keys"][i], extra["signature"][i]
+        stripped = model.strip(doc, keys) if model.templates else doc
         if stripped is not doc:
-            changed = True
             removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
             counts["boilerplate_lines_removed"] += removed
             counts["removed_by_rule.template"] += removed
             kept = min_words(stripped, options.min_words)
             if isinstance(kept, Reject):
+                changed = True
                 counts["candidates"] -= 1
                 counts[f"rejected.{kept.reason}"] += 1
                 rejects.append(kept)
                 continue
-            sig = _sign(stripped.text, options, permutations)
             keys = [k for k in keys if k not in model.templates[doc.domain]]
+            sig = b""  # a signature of the text before stripping
+        if not sig:
+            changed = True
+            sig = _sign(stripped.text, options, permutations)
         rows.append(
             (stripped, {"url_key": extra["url_key"][i], "signature": sig, "line_keys": keys})
         )

@@ -1,8 +1,9 @@
 """One processing run in three steps, each small enough to be a Prefect task:
 
 1. `plan`: expand sources into input URIs and group them into shards;
-2. `process_shard` (in parallel, one per shard): read → extract → clean → filter → signature,
-   written as a spool of candidate documents under `<out>/_work/run=<id>/`;
+2. `process_shard` (in parallel, one per shard): read → extract → clean → filter → line keys
+   (signatures instead when templates are off), written as a spool of candidate documents under
+   `<out>/_work/run=<id>/`;
 3. `publish`: deduplicate all candidates against each other and the index of earlier runs, write
    records, duplicates and rejects, add the run's segment to the index, and write the manifest
    last. A run without a manifest is invisible; rerunning its id overwrites the same keys.

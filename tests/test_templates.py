@@ -5,13 +5,19 @@ confused with the article — not with sentences quoted across sites, not with r
 from __future__ import annotations
 
 import html
+import io
 import random
 from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
 
 from deploy.demo.sitegen import ARTICLES, Article
 from pipelines.clean import Cleaner, Line
 from pipelines.config import ProcessOptions, TemplateOptions
+from pipelines.dedup import signature
 from pipelines.run import ingest
+from pipelines.storage import store_for
 from pipelines.templates import TemplateModel, count_pages, line_keys, mask
 from tests.conftest import DEMO_SITE
 from tests.helpers import rows
@@ -168,3 +174,24 @@ def test_title_shortcut_never_skips_a_line_the_title_pattern_matches() -> None:
         if pattern is not None and pattern.search(line):
             assert templates._first_word(title) in line.casefold(), (line, title)
         assert mask(line, title) == templates._mask(line, title), (line, title)
+
+
+@pytest.mark.parametrize("templates", [True, False], ids=["templates", "no-templates"])
+def test_the_index_holds_signatures_of_the_published_text(
+    templates: bool, seeds: Path, tmp_path: Path
+) -> None:
+    """With templates on, documents are signed once their template lines are stripped (the
+    strip pass), those of pages no template touched too; off, while they are processed."""
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES[:4]):
+        write(src, f"{n}.html", page("quarry.example", article, n))
+    options = OPTS.model_copy(update={"templates": TemplateOptions(enabled=templates)})
+    out = str(tmp_path / "out")
+    report = ingest([str(src), str(seeds)], out, options)
+    published = {r["id"]: r["text"] for r in rows(out, "records", report.run_id)}
+    segment = store_for(out).read_bytes(f"index/v2/run={report.run_id}.parquet")
+    index = pq.read_table(io.BytesIO(segment)).to_pylist()
+    assert sorted(r["id"] for r in index) == sorted(published) and len(published) == 9
+    for row in index:
+        assert row["signature"] == signature(published[row["id"]], options.dedup).tobytes()
+    assert report.counts.get("removed_by_rule.template", 0) == (12 if templates else 0)
