@@ -37,6 +37,7 @@ __all__ = [
     "read_rows",
     "read_string_array",
     "release_memory",
+    "row_groups",
     "schema_of",
     "sum_template_counts",
     "write_columns",
@@ -358,15 +359,23 @@ def iter_index_batches(
         release_memory()
 
 
+def row_groups(path: Path) -> int:
+    """How many row groups a Parquet file has (`iter_row_groups` can read any of them)."""
+    return int(pq.ParquetFile(path).num_row_groups)
+
+
 def iter_row_groups(
-    path: Path, columns: Sequence[str], fixed: Mapping[str, int] | None = None
+    path: Path,
+    columns: Sequence[str],
+    fixed: Mapping[str, int] | None = None,
+    groups: Iterable[int] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Some columns of a Parquet file one row group at a time: each column a Python list, or
-    for the `fixed` ones (column → width in bytes) an (n, width) byte matrix. Memory holds one
-    row group, never the file."""
+    """Some columns of a Parquet file one row group at a time (all, or those of `groups`):
+    each column a Python list, or for the `fixed` ones (column → width in bytes) an (n, width)
+    byte matrix. Memory holds one row group, never the file."""
     fixed = fixed or {}
     parquet = pq.ParquetFile(path)
-    for group in range(parquet.num_row_groups):
+    for group in range(parquet.num_row_groups) if groups is None else groups:
         table = parquet.read_row_group(group, columns=list(columns), use_threads=False)
         yield {
             name: (
@@ -400,12 +409,12 @@ def _fixed_width(array: Any, path: Path, column: str, width: int) -> npt.NDArray
     return data.reshape(len(array), width)
 
 
-def read_rows(path: Path, cls: type[T]) -> Iterator[T]:
-    """Stream a Parquet file back into records of `cls` (extra columns are ignored), one row
-    group at a time: Arrow's batch iterator reads ahead and keeps what it read, so a large
-    spool streamed with it would end up in memory whole."""
+def read_rows(path: Path, cls: type[T], groups: Iterable[int] | None = None) -> Iterator[T]:
+    """Stream a Parquet file (or its row `groups`) back into records of `cls` (extra columns
+    are ignored), one row group at a time: Arrow's batch iterator reads ahead and keeps what it
+    read, so a large spool streamed with it would end up in memory whole."""
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    for group in iter_row_groups(path, names):
+    for group in iter_row_groups(path, names, groups=groups):
         rows = [
             dict(zip(names, values, strict=True)) for values in zip(*group.values(), strict=True)
         ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pipelines import minhash
 from pipelines.clean import Cleaner
@@ -20,7 +19,7 @@ from pipelines.config import ProcessOptions
 from pipelines.extract import extract
 from pipelines.filters import min_words
 from pipelines.minhash import Permutations
-from pipelines.parquet import SPOOL_SCHEMA, RowWriter, read_columns, read_rows
+from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
 from pipelines.records import Document, Page, Reject
 from pipelines.templates import TemplateModel, line_keys
 
@@ -103,9 +102,12 @@ def process_batch(batch: Batch) -> Processed:
 
 @dataclass
 class StripJob:
-    """One spool to strip of the run's templates."""
+    """Row groups of a spool to strip of the run's templates and sign, into a spool of their
+    own (`out`): a shard's spool is split across the workers, however few shards a run has."""
 
     path: Path
+    groups: list[int]
+    out: Path
     model: TemplateModel
     options: ProcessOptions
     permutations: Permutations
@@ -118,52 +120,47 @@ class Stripped:
 
 
 def strip_job(job: StripJob) -> Stripped:
-    """`strip_templates` on a worker process: spools are independent."""
+    """`strip_templates` on a worker process: row groups are independent."""
     counts: Counter[str] = Counter()
-    rejects = strip_templates(job.path, job.model, job.options, job.permutations, counts)
+    rejects = strip_templates(
+        job.path, job.groups, job.out, job.model, job.options, job.permutations, counts
+    )
     return Stripped(counts, rejects)
 
 
 def strip_templates(
     path: Path,
+    groups: list[int],
+    out: Path,
     model: TemplateModel,
     options: ProcessOptions,
     permutations: Permutations,
     counts: Counter[str],
 ) -> list[Reject]:
-    """Rewrite one spool without its documents' template lines; documents left too short
-    become rejects. Hashes of changed documents are recomputed, and each document is signed
-    (`process_batch` leaves that to this pass when templates are on)."""
-    extra = read_columns(path, ["url_key", "signature", "line_keys"])
-    if not model.templates and all(extra["signature"]):
-        return []
-    rows: list[tuple[Document, dict[str, Any]]] = []
+    """Write the documents of a spool's row `groups` to `out` without their template lines,
+    signed; documents left too short become rejects. Hashes of changed documents are
+    recomputed; a document keeps a signature it has (`process_batch` makes none when
+    templates are on). One row group in memory at a time."""
     rejects: list[Reject] = []
-    changed = False
-    for i, doc in enumerate(read_rows(path, Document)):
-        keys, sig = extra["line_keys"][i], extra["signature"][i]
-        stripped = model.strip(doc, keys) if model.templates else doc
-        if stripped is not doc:
-            removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
-            counts["boilerplate_lines_removed"] += removed
-            counts["removed_by_rule.template"] += removed
-            kept = min_words(stripped, options.min_words)
-            if isinstance(kept, Reject):
-                changed = True
-                counts["candidates"] -= 1
-                counts[f"rejected.{kept.reason}"] += 1
-                rejects.append(kept)
-                continue
-            keys = [k for k in keys if k not in model.templates[doc.domain]]
-            sig = b""  # a signature of the text before stripping
-        if not sig:
-            changed = True
-            sig = _sign(stripped.text, options, permutations)
-        rows.append(
-            (stripped, {"url_key": extra["url_key"][i], "signature": sig, "line_keys": keys})
-        )
-    if changed:
-        with RowWriter(path, SPOOL_SCHEMA) as writer:
-            for doc, cols in rows:
-                writer.write(doc, **cols)
+    with RowWriter(out, SPOOL_SCHEMA) as writer:
+        for group in groups:
+            (extra,) = iter_row_groups(path, ["url_key", "signature", "line_keys"], groups=[group])
+            for i, doc in enumerate(read_rows(path, Document, groups=[group])):
+                keys, sig = extra["line_keys"][i], extra["signature"][i]
+                stripped = model.strip(doc, keys) if model.templates else doc
+                if stripped is not doc:
+                    removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
+                    counts["boilerplate_lines_removed"] += removed
+                    counts["removed_by_rule.template"] += removed
+                    kept = min_words(stripped, options.min_words)
+                    if isinstance(kept, Reject):
+                        counts["candidates"] -= 1
+                        counts[f"rejected.{kept.reason}"] += 1
+                        rejects.append(kept)
+                        continue
+                    keys = [k for k in keys if k not in model.templates[doc.domain]]
+                    sig = b""  # a signature of the text before stripping
+                if not sig:
+                    sig = _sign(stripped.text, options, permutations)
+                writer.write(stripped, url_key=extra["url_key"][i], signature=sig, line_keys=keys)
     return rejects

@@ -63,6 +63,7 @@ from pipelines.parquet import (
     read_rows,
     read_string_array,
     release_memory,
+    row_groups,
     sum_template_counts,
     write_columns,
     write_index_segment,
@@ -578,10 +579,19 @@ def publish(
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
             model = _learn_templates(store, spools, runs_before, dedup, local, pages, tmp, options)
             perms = permutations(options.dedup.num_perm)
-            jobs = (StripJob(path, model, options, perms) for path in spools)
+            # A job per row group (≤ 2,000 documents): the workers share a spool's work however
+            # few shards the run has; the stripped parts replace the spools, in order.
+            jobs = [
+                StripJob(path, [g], tmp / f"{path.stem}.{g:05d}.parquet", model, options, perms)
+                for path in spools
+                for g in range(row_groups(path))
+            ]
             for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
                 counts.update(stripped.counts)
                 template_rejects.extend(stripped.rejects)
+            for path in spools:
+                path.unlink()
+            spools = [job.out for job in jobs]
             for prefix, path in ((TEMPLATES_PREFIX, local), (TEMPLATE_PAGES_PREFIX, pages)):
                 segment = f"{prefix}/run={run_id}.parquet"
                 store.put_file(segment, path)

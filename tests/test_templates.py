@@ -195,3 +195,51 @@ def test_the_index_holds_signatures_of_the_published_text(
     for row in index:
         assert row["signature"] == signature(published[row["id"]], options.dedup).tobytes()
     assert report.counts.get("removed_by_rule.template", 0) == (12 if templates else 0)
+
+
+def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Path) -> None:
+    """Publish strips and signs a spool one row group per job, on several workers; the parts,
+    in order, must hold what one pass over the whole spool writes."""
+    from collections import Counter
+
+    from pipelines import dedup
+    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, read_rows, row_groups
+    from pipelines.process import Batch, process_batch, strip_templates
+    from pipelines.readers import read_input
+    from pipelines.records import Document
+
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES[:6]):
+        write(src, f"{n}.html", page("quarry.example", article, n))
+    pages = [p for f in sorted(src.iterdir()) for p in read_input(str(f))]
+    perms = dedup.permutations(OPTS.dedup.num_perm)
+    processed = process_batch(Batch(pages, OPTS, "run", perms))
+    assert len(processed.docs) == 6 and all(sig == b"" for _, sig, _ in processed.docs)
+    spool = tmp_path / "spool.parquet"
+    with RowWriter(spool, SPOOL_SCHEMA, batch_rows=2) as writer:
+        for doc, sig, keys in processed.docs:
+            writer.write(doc, url_key=doc.canonical_url, signature=sig, line_keys=keys)
+    assert row_groups(spool) == 3
+    model = TemplateModel.learn(
+        [count_pages((d.domain, d.title, k) for d, _, k in processed.docs)], TemplateOptions()
+    )
+    assert model.templates
+
+    def stripped(paths: list[Path]) -> list[tuple[Document, bytes]]:
+        out = []
+        for path in paths:
+            sigs = pq.read_table(path, columns=["signature"]).column("signature").to_pylist()
+            out.extend(zip(read_rows(path, Document), sigs, strict=True))
+        return out
+
+    whole, parts = Counter[str](), Counter[str]()
+    strip_templates(spool, [0, 1, 2], tmp_path / "whole.parquet", model, OPTS, perms, whole)
+    paths = [tmp_path / f"part-{g}.parquet" for g in range(3)]
+    for g, path in enumerate(paths):
+        strip_templates(spool, [g], path, model, OPTS, perms, parts)
+    assert whole == parts and whole["removed_by_rule.template"] == 18
+    expected = stripped([tmp_path / "whole.parquet"])
+    assert stripped(paths) == expected and len(expected) == 6
+    for doc, sig in expected:
+        assert "Quarry Gazette" not in doc.text
+        assert sig == signature(doc.text, OPTS.dedup).tobytes()
