@@ -10,7 +10,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +28,9 @@ from pipelines.records import Document, Page, Reject
 from pipelines.run import InputError, RunReport, committed_runs, template_model
 from pipelines.storage import StorageError, store_for
 from pipelines.templates import line_keys
+
+if TYPE_CHECKING:
+    from flows.server import TemporaryAPI
 
 app = typer.Typer(
     help="contentpipe: scrape → clean → deduplicate → publish web articles.",
@@ -83,6 +86,7 @@ def ingest(
         raise _fail(f"--{'-'.join(str(p) for p in err['loc'][-1:])}: {err['msg']}") from None
     except StorageError as exc:
         raise _fail(str(exc)) from None
+    api = _temporary_api() if prefect else None
 
     with Progress(
         SpinnerColumn(),
@@ -98,6 +102,7 @@ def ingest(
             if prefect:
                 from flows.ingest import ingest as ingest_flow
 
+                _wait_for(api)
                 report = ingest_flow(sources, out, options, run_id)
             else:
                 from pipelines.run import ingest as ingest_plain
@@ -163,12 +168,14 @@ def crawl(
     except ValidationError as exc:
         err = exc.errors()[0]
         raise _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+    api = _temporary_api()
     from flows.crawl import crawl as crawl_flow  # slow import
 
     with console.status("crawling"):
         try:
             from flows.crawl import CrawlOptions
 
+            _wait_for(api)
             report = crawl_flow(chosen, out, CrawlOptions(user_agent=user_agent), run_id)
         except (StorageError, InputError, ValueError, RuntimeError) as exc:
             raise _fail(str(exc)) from None
@@ -223,6 +230,28 @@ def demo(
             workers=0,
             prefect=True,
         )
+
+
+def _temporary_api() -> TemporaryAPI | None:
+    """Start Prefect's temporary API server now, unless Prefect is configured otherwise: its
+    start then overlaps the import of Prefect and the flows (`flows.server`)."""
+    from flows.server import start_temporary_api
+
+    api = start_temporary_api()
+    if api is not None:
+        console.print(
+            f"Starting temporary server on {api.url} for this command "
+            "(PREFECT_API_URL selects a Prefect server of your own)"
+        )
+    return api
+
+
+def _wait_for(api: TemporaryAPI | None) -> None:
+    if api is not None:
+        try:
+            api.wait()
+        except RuntimeError as exc:
+            raise _fail(str(exc)) from None
 
 
 def _print_summary(report: RunReport) -> None:

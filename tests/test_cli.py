@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +34,13 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     assert done.returncode == 0, done.stderr[-3000:]
     assert "records written" in done.stdout and "crawl.pages written" in done.stdout
     assert "read_parquet(" in done.stdout
-    assert "Starting temporary server" in done.stderr + done.stdout  # it went through Prefect
+    # It went through Prefect, against the API server the command started as it began
+    # (`flows.server`); once the command is over, nothing listens there any more.
+    found = re.search(r"Starting temporary server on http://127\.0\.0\.1:(\d+)/api", done.stderr)
+    assert found, done.stderr[-3000:]
+    assert "Finished in state Completed" in done.stderr + done.stdout
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", int(found.group(1)))) != 0
 
     result = runner.invoke(app, ["stats", str(out), "--json"])
     assert result.exit_code == 0, result.output
@@ -186,3 +194,39 @@ def test_the_cli_starts_without_prefect_or_datasketch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_the_temporary_prefect_api_stands_aside_for_any_configuration(tmp_path: Path) -> None:
+    from flows.server import configured_elsewhere
+
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = {"PREFECT_HOME": str(home)}
+    assert not configured_elsewhere(clean, tmp_path)
+    for env in (
+        {**clean, "PREFECT_API_URL": "http://127.0.0.1:4200/api"},
+        {**clean, "PREFECT_PROFILE": "local"},
+        {**clean, "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false"},
+    ):
+        assert configured_elsewhere(env, tmp_path), env
+    # Startup timeouts and the like are not an API choice.
+    assert not configured_elsewhere(
+        {**clean, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "9"}, tmp_path
+    )
+    profiles = home / "profiles.toml"
+    profiles.write_text(
+        'active = "ephemeral"\n[profiles.ephemeral]\nPREFECT_SERVER_EPHEMERAL_ENABLED = "true"\n'
+        '[profiles.local]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n'
+    )
+    assert not configured_elsewhere(clean, tmp_path)  # the active profile sets no API
+    profiles.write_text(profiles.read_text().replace('active = "ephemeral"', 'active = "local"'))
+    assert configured_elsewhere(clean, tmp_path)
+    profiles.write_text("not [ toml")
+    assert configured_elsewhere(clean, tmp_path)
+    profiles.unlink()
+    for name, text in (("prefect.toml", "[api]\n"), (".env", "PREFECT_API_URL=x\n")):
+        (tmp_path / name).write_text(text)
+        assert configured_elsewhere(clean, tmp_path), name
+        (tmp_path / name).unlink()
+    (tmp_path / "pyproject.toml").write_text("[tool.prefect]\n")
+    assert configured_elsewhere(clean, tmp_path)
