@@ -82,7 +82,7 @@ def main() -> None:
         print(
             f"| {floor['seconds']:.1f} s ({floor['seconds'] / n * 1000:.1f} ms/page) "
             f"| {ours['seconds']:.1f} s ({ours['seconds'] / n * 1000:.1f} ms/page, "
-            f"{ours['records']:.0f} records) | {ours['seconds'] / floor['seconds']:.2f} × |",
+            f"{ours['records']:.0f} records) | {ours['seconds'] / floor['seconds']:.2f}x |",
             flush=True,
         )
 
