@@ -90,10 +90,11 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-# Text readability can return: all text outside the elements it drops before it starts.
-_READABLE_TEXT = XPath(
-    "//text()[not(ancestor::script or ancestor::style or ancestor::fencedframe)]"
-)
+# Text readability can return: every text node but the content of <script> and <style>, which it
+# drops before it starts and which the HTML parser keeps as their only child (a <fencedframe>'s
+# text is counted: a looser bound is still a bound). Plain strings: no element proxy per node.
+_READABLE_TEXT = XPath("//*[not(self::script or self::style)]/text()", smart_strings=False)
+_HAS_PARAGRAPH_TEXT = XPath("boolean(.//p//text())")
 
 
 def _readable_length_bound(raw_tree: Any) -> int:
@@ -103,8 +104,14 @@ def _readable_length_bound(raw_tree: Any) -> int:
     text it adds is "VIDEO" in a video iframe; so its trimmed text has at most the page's
     non-space characters plus one separator per word of each text node, plus 6 per iframe.
     """
-    words = sum(len(word) + 1 for text in _READABLE_TEXT(raw_tree) for word in text.split())
-    return words + 6 * sum(1 for _ in raw_tree.iter("iframe"))
+    iframes = sum(1 for _ in raw_tree.iter("iframe"))
+    return _word_chars_and_separators(_READABLE_TEXT(raw_tree)) + 6 * iframes
+
+
+def _word_chars_and_separators(texts: list[str]) -> int:
+    """Σ over `texts` of (non-space characters + words): joined by a space, no word spans two."""
+    words = " ".join(texts).split()
+    return sum(map(len, words)) + len(words)
 
 
 def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extractor) -> bool:
@@ -118,7 +125,7 @@ def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extrac
     return (
         options.focus != "recall"
         and bool(text)
-        and bool(body.xpath(".//p//text()"))
+        and bool(_HAS_PARAGRAPH_TEXT(body))
         and len(body.findall(".//table")) <= len(body.findall(".//p"))
         and _readable_length_bound(raw_tree) <= 2 * len(text)
     )
@@ -145,7 +152,8 @@ if _TRAFILATURA_READ:
 # substring that each of their tests requires: where no attribute holds one and there is no
 # <author> or <rel> element, none of them can match and the search is skipped.
 _AUTHOR_ATTRIBUTES = XPath(
-    "//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component|//author|//rel"
+    "//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component|//author|//rel",
+    smart_strings=False,
 )
 _AUTHOR_HINT = re.compile(
     r"uthor|[Bb]yl|BBL|username|screenname|writer|channel-name|zuozhe|bianji|xiaobian"
