@@ -12,7 +12,9 @@ Two shortcuts through trafilatura's own steps, both output-preserving, proven fr
   at most twice the extracted text it cannot win and is skipped (`_compare_extraction`): on 77
   of AEB's 181 real pages, every bench page.
 - the author search, its costliest metadata step, runs only where some attribute could satisfy
-  one of its expressions (`_may_name_an_author`).
+  one of its expressions (`_may_name_an_author`), and then tests those expressions on the
+  candidate elements only, pruning only the element it reads (`_fast_extract_author`), instead
+  of three scans of a pruned copy of the whole page.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from lxml.etree import XPath
 from lxml.html import fragment_fromstring
 from trafilatura import bare_extraction
 from trafilatura.external import compare_extraction as _TRAFILATURA_COMPARE
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -45,7 +49,8 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document as Metadata
 from trafilatura.settings import Extractor, set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, trim
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, REGEXP_NS
 
 from pipelines.clean import word_count
 from pipelines.config import ExtractOptions
@@ -169,6 +174,85 @@ def _may_name_an_author(tree: Any) -> bool:
     )
 
 
+def _self_test(expression: XPath) -> XPath | None:
+    """`expression`, a union of `//…` or `.//…` steps that test an element by its own tag,
+    attributes and children, as a test of the context element itself (`self::…`): true for an
+    element exactly where the original selects it. None for any other shape."""
+    branches, depth, quote, start = [], 0, "", 0
+    path = expression.path
+    for i, ch in enumerate(path):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0 and ch == "|":
+            branches.append(path[start:i])
+            start = i + 1
+    branches.append(path[start:])
+    tests = []
+    for branch in (b.strip() for b in branches):
+        step = branch.removeprefix(".//") if branch.startswith(".//") else branch.removeprefix("//")
+        head = step.split("[", 1)[0]
+        if step == branch or not head or "/" in head or "//" in step.replace("'//", ""):
+            return None
+        tests.append("self::" + step)
+    return XPath("|".join(tests), namespaces={"re": REGEXP_NS})
+
+
+_AUTHOR_TESTS = [t for t in map(_self_test, AUTHOR_XPATHS) if t is not None]
+_AUTHOR_DISCARD_TESTS = [t for t in map(_self_test, AUTHOR_DISCARD_XPATHS) if t is not None]
+_HINT_ATTRIBUTES = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
+
+
+def _author_candidates(tree: Any) -> list[Any]:
+    """The elements that can satisfy one of trafilatura's author expressions (an attribute with
+    a hint, an <author>, a parent of a <rel>), in document order."""
+    rel_parents = {rel.getparent() for rel in tree.iter("rel")}
+    found = []
+    for element in tree.iter():
+        if element.tag == "author" or element in rel_parents:
+            found.append(element)
+            continue
+        values = [v for name in _HINT_ATTRIBUTES if (v := element.get(name))]
+        if values and _AUTHOR_HINT.search("\n".join(values)):
+            found.append(element)
+    return found
+
+
+def _fast_extract_author(tree: Any) -> str | None:
+    """trafilatura's `extract_author` — first text of 3 to 119 characters of an element its
+    author expressions select, in their order, on the page less its discarded sections (comments,
+    sidebars, dates, figures…) — tested equal on AEB's pages. It tests only the candidate
+    elements, and prunes only the element it reads, instead of a pruned copy of the whole page
+    scanned by three expressions (~1 ms instead of ~11 on a real page)."""
+    candidates = _author_candidates(tree)
+    for test in _AUTHOR_TESTS:
+        for element in candidates:
+            if not test(element) or any(
+                discard(node)
+                for node in (element, *element.iterancestors())
+                for discard in _AUTHOR_DISCARD_TESTS
+            ):
+                continue
+            pruned = prune_unwanted_nodes(copy.deepcopy(element), AUTHOR_DISCARD_XPATHS)
+            content = trim(" ".join(pruned.itertext()))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
+
+
+# Every expression rewritten, on the trafilatura whose expressions were read (test_extract).
+_FAST_AUTHOR = (
+    _TRAFILATURA_READ
+    and len(_AUTHOR_TESTS) == len(AUTHOR_XPATHS)
+    and len(_AUTHOR_DISCARD_TESTS) == len(AUTHOR_DISCARD_XPATHS)
+)
+
+
 def _looks_like_title(line: str) -> bool:
     words = line.split()
     return 0 < len(words) <= 20 and not line.rstrip().endswith((".", ",", ";", ":"))
@@ -237,8 +321,11 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
         metadata = extract_meta_json(tree, metadata)
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author and (not _TRAFILATURA_READ or _may_name_an_author(tree)):
-        metadata.author = extract_author(tree)
+    if not metadata.author:
+        if not _FAST_AUTHOR:
+            metadata.author = extract_author(tree)
+        elif _may_name_an_author(tree):
+            metadata.author = _fast_extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
     metadata.date = find_date(tree, **{**date_params, "url": metadata.url})

@@ -100,17 +100,19 @@ def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
     assert trim(tostring(result, method="text", encoding="utf-8").decode()) == ""
 
 
-# trafilatura 2.3.1's author expressions, which `_AUTHOR_HINT` was derived from: a new version
-# that changes them must be read again before the shortcut may apply to it.
-AUTHOR_XPATHS_READ = "e7cdb233"
+# trafilatura 2.3.1's author expressions and those of what its author search discards, which
+# `_AUTHOR_HINT` and `_fast_extract_author` were derived from: a new version that changes them must
+# be read again before the shortcuts may apply to it.
+AUTHOR_XPATHS_READ = "bd5f2806"
 
 
 def test_author_expressions_are_the_ones_the_hint_was_derived_from() -> None:
     import hashlib
 
-    from trafilatura.xpaths import AUTHOR_XPATHS
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
-    digest = hashlib.sha256("\n".join(x.path for x in AUTHOR_XPATHS).encode()).hexdigest()
+    paths = [x.path for x in [*AUTHOR_XPATHS, *AUTHOR_DISCARD_XPATHS]]
+    digest = hashlib.sha256("\n".join(paths).encode()).hexdigest()
     assert digest[:8] == AUTHOR_XPATHS_READ or not extract._TRAFILATURA_READ, digest
 
 
@@ -146,3 +148,44 @@ def test_author_search_is_skipped_only_where_it_finds_nothing(source: str) -> No
             assert may and author == "Jane Doe", html
     if source == "aeb":
         assert verdicts[True] >= 100 and verdicts[False] >= 10, verdicts
+
+
+TRICKY_BYLINES = [
+    # a date inside the byline: pruned from the text read, its tail kept
+    '<p class="byline">By <time>May 1</time>Jane Doe and <figure>x</figure>John Roe</p>',
+    # a byline inside a comments section: discarded, the next one counts
+    '<div class="comments"><span class="author">Troll McTroll</span></div>'
+    '<span class="author">Jane Doe</span>',
+    # too long for an author, then a valid one in a later expression
+    f'<div class="author">{"word " * 40}</div><div data-component="Byline">Jane Doe</div>',
+    # an element selected through a child <rel>
+    "<span><rel>me</rel>Jane Doe</span>",
+    '<div class="sidebar"><a rel="author">Side Bar</a></div><a rel="author">Jane Doe</a>',
+    '<span class="author"><span class="print">Print</span> Jane Doe</span>',
+]
+
+
+@pytest.mark.parametrize("source", ["aeb", "demo", "tricky"])
+def test_fast_author_search_equals_trafilaturas(source: str) -> None:
+    from trafilatura.metadata import extract_author
+
+    if not extract._FAST_AUTHOR:
+        pytest.skip("another trafilatura: its own author search runs")
+    pages = {
+        "aeb": lambda: _aeb_pages(1),
+        "demo": _demo_pages,
+        "tricky": lambda: [
+            f"<html><body>{b}<p>Text of the story.</p></body></html>"
+            for b in [*TRICKY_BYLINES, *BYLINES]
+        ],
+    }[source]()
+    found = 0
+    for html in pages:
+        tree = load_html(html)
+        expected = extract_author(tree)
+        assert extract._fast_extract_author(tree) == expected, html[:300]
+        found += expected is not None
+    if source == "aeb":
+        assert found >= 100
+    if source == "tricky":
+        assert found == len(pages)
