@@ -98,6 +98,8 @@ class TemporaryAPI:
 
     def __init__(self) -> None:
         self.port = _free_port()
+        # The environment as the command found it (a relaunch must not see PREFECT_API_URL).
+        self._env = {**os.environ, **_SERVER_ENV}
         self.process = self._launch()
         # Registered before Prefect is imported, so it runs after Prefect's own exit handlers
         # (last in, first out): its log and event workers flush to a server still running.
@@ -110,9 +112,7 @@ class TemporaryAPI:
     def _launch(self) -> subprocess.Popen[bytes]:
         args = ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
-        return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", *args], env={**os.environ, **_SERVER_ENV}
-        )
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", *args], env=self._env)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the server answers its health check; RuntimeError if it cannot start."""
@@ -159,4 +159,6 @@ def start_temporary_api() -> TemporaryAPI | None:
         return None
     _started = TemporaryAPI()
     os.environ["PREFECT_API_URL"] = _started.url
+    # Its UI is off, and it is gone when the command ends: no "View at" links to it.
+    os.environ.setdefault("PREFECT_UI_URL", "")
     return _started
