@@ -39,6 +39,7 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     found = re.search(r"Starting temporary server on http://127\.0\.0\.1:(\d+)/api", done.stderr)
     assert found, done.stderr[-3000:]
     assert "Finished in state Completed" in done.stderr + done.stdout
+    assert "View at" not in done.stderr + done.stdout  # no links to a server about to stop
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", int(found.group(1)))) != 0
 
