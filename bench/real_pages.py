@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import ROOT, WORK, run_script
+
 AEB = ROOT.parent / "shared" / "data" / "aeb" / "html"
-WORK = ROOT / "bench" / "out" / "real-pages"
+OUT = WORK / "real-pages"
 
 FLOOR = """
 import json, sys, time
@@ -51,15 +52,6 @@ print(json.dumps({"seconds": time.perf_counter() - t, "records": report.counts.g
 """
 
 
-def run(script: str, *args: str) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT
-    )
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
@@ -67,8 +59,8 @@ def main() -> None:
     files = sorted(AEB.glob("*.html.gz"))
     if not files:
         raise SystemExit(f"the AEB pages are missing at {AEB}")
-    pages = WORK / "pages"
-    shutil.rmtree(WORK, ignore_errors=True)
+    pages = OUT / "pages"
+    shutil.rmtree(OUT, ignore_errors=True)
     pages.mkdir(parents=True)
     for path in files:
         (pages / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
@@ -76,8 +68,8 @@ def main() -> None:
     print("| floor: bare `trafilatura.extract` | `ingest`, no worker processes | ratio |")
     print("|---|---|---|")
     for _ in range(args.repeat):
-        floor = run(FLOOR, str(pages))
-        ours = run(OURS, str(pages), str(WORK / "out"))
+        floor = run_script(FLOOR, str(pages))
+        ours = run_script(OURS, str(pages), str(OUT / "out"))
         n = floor["pages"]
         print(
             f"| {floor['seconds']:.1f} s ({floor['seconds'] / n * 1000:.1f} ms/page) "
