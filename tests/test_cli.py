@@ -153,48 +153,43 @@ def test_missing_bucket_exits_with_reason(aws_env: str) -> None:
     assert "bucket does not exist" in result.output
 
 
+def _imported(setup: str, *modules: str) -> list[str]:
+    """Which of `modules` a fresh Python process has imported once it has run `setup`."""
+    code = f"{setup}\nimport sys\nprint(','.join(m for m in {modules!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1:] or [""]
+    return [m for m in last[0].split(",") if m]
+
+
 def test_the_console_script_imports_nothing_heavy() -> None:
     # Spawned workers rerun the launching script's imports: the console script's module must
     # stay light (see flows/launch.py), or every worker pays for the whole CLI.
     from importlib.metadata import entry_points
 
     (script,) = entry_points(group="console_scripts", name="contentpipe")
-    code = (
-        f"import sys, {script.module}\n"
-        "print(','.join(m for m in ('flows.cli', 'typer', 'prefect', 'boto3', 'datasketch') "
-        "if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    heavy = ("flows.cli", "typer", "prefect", "boto3", "datasketch")
+    assert _imported(f"import {script.module}", *heavy) == []
 
 
 def test_a_plain_run_does_not_import_prefect(tmp_path: Path) -> None:
     # `--no-prefect` is the quick path: importing Prefect alone costs it ~3 s.
     page = DEMO_SITE / "metro-briefs-bakery-award.html"
-    code = (
-        "import sys\n"
+    setup = (
         "from typer.testing import CliRunner\n"
         "from flows.cli import app\n"
         f"args = ['ingest', {str(page)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '1',"
         " '--no-prefect']\n"
         "result = CliRunner().invoke(app, args)\n"
-        "assert result.exit_code == 0, result.output\n"
-        "print('prefect' in sys.modules)"
+        "assert result.exit_code == 0, result.output"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert _imported(setup, "prefect") == []
 
 
 def test_the_cli_starts_without_prefect_or_datasketch() -> None:
     # `contentpipe --help`, `stats`, `extract` and every run's start pay for what `flows.cli`
     # imports: Prefect only for flow runs, datasketch (and its scipy) only to make signatures.
-    code = (
-        "import sys, flows.cli\n"
-        "print(','.join(m for m in ('prefect', 'datasketch', 'scipy') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    assert _imported("import flows.cli", "prefect", "datasketch", "scipy") == []
 
 
 def test_the_temporary_prefect_api_stands_aside_for_any_configuration(tmp_path: Path) -> None:
