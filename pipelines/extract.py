@@ -146,7 +146,7 @@ def _compare_extraction(
     return _TRAFILATURA_COMPARE(cleaned_tree, raw_tree, body, text, options)
 
 
-# Both shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
+# The shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
 # trafilatura unchanged.
 _TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
 if _TRAFILATURA_READ:
