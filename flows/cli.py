@@ -238,7 +238,8 @@ def _temporary_api() -> TemporaryAPI | None:
     from flows.server import start_temporary_api
 
     api = start_temporary_api()
-    if api is not None:
+    if api is not None and not api.announced:
+        api.announced = True
         console.print(
             f"Starting temporary server on {api.url} for this command "
             "(PREFECT_API_URL selects a Prefect server of your own)"

@@ -97,6 +97,7 @@ class TemporaryAPI:
     """Prefect's API server in a subprocess on 127.0.0.1, stopped when the process exits."""
 
     def __init__(self) -> None:
+        self.announced = False  # told the user about it (a `demo` runs two flows on it)
         self.port = _free_port()
         # The environment as the command found it (a relaunch must not see PREFECT_API_URL).
         self._env = {**os.environ, **_SERVER_ENV}

@@ -38,6 +38,7 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     # (`flows.server`); once the command is over, nothing listens there any more.
     found = re.search(r"Starting temporary server on http://127\.0\.0\.1:(\d+)/api", done.stderr)
     assert found, done.stderr[-3000:]
+    assert done.stderr.count("Starting temporary server") == 1  # one server for both flows
     assert "Finished in state Completed" in done.stderr + done.stdout
     assert "View at" not in done.stderr + done.stdout  # no links to a server about to stop
     with socket.socket() as sock:
