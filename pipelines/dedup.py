@@ -1,15 +1,17 @@
 """Deduplication: canonical URL, exact normalized-text hash, and MinHash near-duplicates.
 
-The only module that imports datasketch. Signatures are datasketch `MinHash` values (its
-`affine32` permutations, `permutations`) over word shingles, with `shingle_hash` as the hash
-function — computed for all of a text's shingles at once with numpy (`pipelines.minhash`, which
-worker processes import without datasketch). Candidate pairs come from LSH
-band buckets kept as sorted numpy arrays — the bucket stage of datatrove's MinHash design —
-rather than datasketch's dict-backed `MinHashLSH`, which costs ~3 KB per document in memory and
-persists only by pickling; a band costs 8 bytes per document here (a 32-bit hash and its row),
-computed from the signatures the index persists. Bands and rows favour recall (`bands_for`):
-the signature comparison, not the banding, decides. A run's candidates and decisions are
-columns (`CandidateColumns`, `Decisions`), not an object per document.
+Signatures are datasketch `MinHash` values (its `affine32` permutations, drawn as datasketch
+draws them: `permutations`) over word shingles, with `shingle_hash` as the hash function —
+computed for all of a text's shingles at once with numpy (`pipelines.minhash`). datasketch is
+their definition, checked bit for bit in tests/test_dedup.py; nothing here imports it at run
+time, since its import (scipy) alone took longer than a thousand pages' signatures. Candidate
+pairs come from LSH band buckets kept as sorted numpy arrays — the bucket stage of datatrove's
+MinHash design — rather than datasketch's dict-backed `MinHashLSH`, which costs ~3 KB per
+document in memory and persists only by pickling; a band costs 8 bytes per document here (a
+32-bit hash and its row), computed from the signatures the index persists. Bands and rows
+favour recall (`bands_for`): the signature comparison, not the banding, decides. A run's
+candidates and decisions are columns (`CandidateColumns`, `Decisions`), not an object per
+document.
 
 Decisions are deterministic: candidates are visited in keep-rule order (already published, then
 earliest published date, then longest text, then smallest id) and each is compared with what was
@@ -73,14 +75,18 @@ CANDIDATE_RECALL = 0.9
 
 @functools.lru_cache(maxsize=8)
 def permutations(num_perm: int) -> Permutations:
-    """datasketch's default ("affine32") permutations for seed 1: h -> a*fmix32(h) + b mod 2^32."""
-    # Imported here, the one place that needs it: datasketch imports scipy, 0.5-1.4 s of a
-    # run's start-up here, which the worker processes starting meanwhile then overlap
-    # (`process_shard`), and which `contentpipe --help` or `stats` never pay.
-    from datasketch import MinHash
+    """datasketch's default ("affine32") permutations for seed 1: h -> a*fmix32(h) + b mod 2^32.
 
-    a, b = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash).permutations
-    return a.astype(np.uint32).reshape(1, -1), b.astype(np.uint32).reshape(1, -1)
+    Drawn the way `datasketch.MinHash(num_perm, seed=1)` draws them (`_init_permutations`):
+    numpy's legacy `RandomState`, whose streams numpy keeps unchanged across versions. Not by
+    importing datasketch: its package imports scipy, 0.8-1.5 s at the start of every run, on
+    the path to the first batch, for 2 x num_perm numbers. tests/test_dedup.py checks them
+    against datasketch's own, and every signature against datasketch's `MinHash`.
+    """
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a.reshape(1, -1), b.reshape(1, -1)
 
 
 def index_scheme(options: DedupOptions) -> str:

@@ -1,8 +1,7 @@
 """MinHash signatures with numpy: the shingle hash and datasketch's `affine32` permutation
 step, for all of a text's shingles at once.
 
-Imports numpy only, so the worker processes that sign documents start without datasketch (and
-the scipy it imports): the permutations are datasketch's, made once by `pipelines.dedup` in the
+Imports numpy only. The permutations are datasketch's, drawn once by `pipelines.dedup` in the
 parent and handed to the workers with their work (`Permutations`).
 """
 

@@ -16,6 +16,7 @@ from pipelines.dedup import (
     Candidate,
     Deduplicator,
     SignatureFile,
+    permutations,
     shingle_hash,
     shingle_hashes,
     shingles,
@@ -175,6 +176,17 @@ def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
             minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash)
             minhash.update_batch(shingles(text, size))
             assert np.array_equal(signature(text, opts), minhash.hashvalues), text
+
+
+def test_permutations_are_datasketchs_for_every_size() -> None:
+    """`permutations` draws datasketch's numbers without importing it: the same (a, b) as
+    `MinHash(num_perm, seed=1)` for small, default, large and odd sizes."""
+    for num_perm in (1, 2, 16, 64, 128, 200, 256, 1024):
+        a, b = MinHash(num_perm=num_perm, seed=1).permutations
+        ours_a, ours_b = permutations(num_perm)
+        assert ours_a.dtype == ours_b.dtype == np.uint32
+        assert np.array_equal(ours_a[0], a), num_perm
+        assert np.array_equal(ours_b[0], b), num_perm
 
 
 def test_signature_file_reads_rows_back_and_names_a_missing_row(tmp_path: Path) -> None:
