@@ -4,12 +4,48 @@ Worker processes start with `spawn`, which runs the launching script's imports a
 worker. The script pip writes imports this module; had it imported `flows.cli` (typer, rich,
 boto3, datasketch, Prefect), each worker would load all of that before its first page — ~1 s
 per worker and per run, measured (bench/README.md) — instead of `pipelines.process` alone.
+
+`ingest` starts its worker processes here, before the command line's own imports (~1 s): the
+workers import what they need on the other core meanwhile instead of after it.
 """
 
 from __future__ import annotations
 
+import sys
+
 
 def main() -> None:
+    workers = early_workers(sys.argv[1:])
+    if workers > 1:
+        from pipelines.workers import warm_up  # standard library only
+
+        warm_up("pipelines.process", workers)
     from flows.cli import app  # here, not at the top: see the module docstring
 
     app()
+
+
+def early_workers(args: list[str]) -> int:
+    """How many worker processes the command line `args` will use, if it is an `ingest` run
+    whose pool can start now (`pipelines.workers`, the pool its shards then use); 0 if not.
+
+    Only `--workers N` or `--workers=N` is read (default 0: one per core). Anything unusual —
+    `--help`, a count that is not a number — is left for the command line to report.
+    """
+    if not args or args[0] != "ingest" or "--help" in args or "-h" in args:
+        return 0
+    value = "0"
+    for i, arg in enumerate(args):
+        if arg == "--workers" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--workers="):
+            value = arg.partition("=")[2]
+    try:
+        requested = int(value)
+    except ValueError:
+        return 0
+    if requested < 0:
+        return 0
+    from pipelines.workers import resolve_workers  # standard library only
+
+    return resolve_workers(requested)

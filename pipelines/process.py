@@ -3,8 +3,8 @@ strip a spool of the run's templates. With templates on (the default), documents
 the strip pass, once their template lines are gone, not in the batch.
 
 Kept apart from `pipelines.run` so that a worker imports only what these steps need — no
-boto3, no datasketch (its scipy import alone is 0.4 s) — and starts in about half the time.
-Signatures use the permutations the parent made with datasketch (`pipelines.dedup`).
+boto3, none of publish's dedup index — and starts in about half the time. Signatures use
+the permutations the parent drew (`pipelines.dedup.permutations`).
 """
 
 from __future__ import annotations
@@ -29,14 +29,9 @@ __all__ = [
     "StripJob",
     "Stripped",
     "process_batch",
-    "ready",
     "strip_job",
     "strip_templates",
 ]
-
-
-def ready() -> None:
-    """Nothing: run on a worker to make it import this module early (`workers.warm_up`)."""
 
 
 def _sign(text: str, options: ProcessOptions, permutations: Permutations) -> bytes:

@@ -71,7 +71,7 @@ from pipelines.parquet import (
     write_selected_rows,
     write_template_count_columns,
 )
-from pipelines.process import Batch, StripJob, process_batch, ready, strip_job
+from pipelines.process import Batch, StripJob, process_batch, strip_job
 from pipelines.readers import read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
@@ -225,7 +225,7 @@ def process_shard(
     Documents stream to the spool as they come back from the workers: memory stays flat
     whatever the shard size.
     """
-    warm_up(ready, resolve_workers(options.workers))
+    warm_up("pipelines.process", resolve_workers(options.workers))
     store = store_for(out)
     counts: Counter[str] = Counter()
     work = f"_work/run={run_id}/shard-{index:05d}"

@@ -8,6 +8,7 @@ runs on the main thread, which is what lets `extract.time_limit` use SIGALRM.
 from __future__ import annotations
 
 import atexit
+import importlib
 import multiprocessing
 import os
 import threading
@@ -23,6 +24,7 @@ R = TypeVar("R")
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()  # shards running in threads share the pool
+_warm: set[int] = set()  # pools already told to import their module
 
 
 def resolve_workers(workers: int) -> int:
@@ -45,6 +47,7 @@ def _shutdown() -> None:
         for pool in _pools.values():
             pool.shutdown(cancel_futures=True)
         _pools.clear()
+        _warm.clear()
 
 
 def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Iterator[R]:
@@ -63,12 +66,20 @@ def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Itera
         yield pending.popleft().result()
 
 
-def warm_up(fn: Callable[[], object], workers: int) -> None:
-    """Start the worker processes now, each running `fn` (say, a no-op of the module their work
-    lives in, which they then import), without waiting: their start overlaps the caller's own
-    next steps instead of delaying its first batch."""
+def warm_up(module: str, workers: int) -> None:
+    """Start the worker processes now, each importing `module` (where their work lives),
+    without waiting: their start overlaps the caller's own next steps instead of delaying its
+    first batch. Once per pool: later calls return at once."""
     if workers <= 1:
         return
+    with _pools_lock:
+        if workers in _warm:
+            return
+        _warm.add(workers)
     pool = _pool(workers)
     for _ in range(workers):
-        pool.submit(fn)
+        pool.submit(_import, module)
+
+
+def _import(module: str) -> None:
+    importlib.import_module(module)

@@ -173,8 +173,30 @@ def test_the_console_script_imports_nothing_heavy() -> None:
     assert _imported(f"import {script.module}", *heavy) == []
 
 
-def test_a_plain_run_does_not_import_prefect(tmp_path: Path) -> None:
-    # `--no-prefect` is the quick path: importing Prefect alone costs it ~3 s.
+def test_ingest_command_lines_start_their_workers_before_the_cli_imports() -> None:
+    from flows.launch import early_workers
+
+    cores = os.cpu_count() or 1
+    assert early_workers(["ingest", "pages/", "--out", "o", "--workers", "3"]) == 3
+    assert early_workers(["ingest", "pages/", "--workers=4", "--no-prefect"]) == 4
+    assert early_workers(["ingest", "pages/"]) == cores  # the default: one per core
+    assert early_workers(["ingest", "pages/", "--workers", "0"]) == cores
+    # Left to the command line: other commands, help, counts it will reject.
+    for args in (
+        [],
+        ["stats", "data"],
+        ["crawl", "sources.toml"],
+        ["ingest", "--help"],
+        ["ingest", "pages/", "-h"],
+        ["ingest", "pages/", "--workers", "two"],
+        ["ingest", "pages/", "--workers=-1"],
+    ):
+        assert early_workers(args) == 0, args
+
+
+def test_a_plain_run_imports_neither_prefect_nor_datasketch(tmp_path: Path) -> None:
+    # `--no-prefect` is the quick path: importing Prefect alone costs it ~3 s, datasketch (with
+    # scipy) ~1 s for numbers `pipelines.dedup.permutations` draws itself.
     page = DEMO_SITE / "metro-briefs-bakery-award.html"
     setup = (
         "from typer.testing import CliRunner\n"
@@ -184,12 +206,12 @@ def test_a_plain_run_does_not_import_prefect(tmp_path: Path) -> None:
         "result = CliRunner().invoke(app, args)\n"
         "assert result.exit_code == 0, result.output"
     )
-    assert _imported(setup, "prefect") == []
+    assert _imported(setup, "prefect", "datasketch", "scipy") == []
 
 
 def test_the_cli_starts_without_prefect_or_datasketch() -> None:
     # `contentpipe --help`, `stats`, `extract` and every run's start pay for what `flows.cli`
-    # imports: Prefect only for flow runs, datasketch (and its scipy) only to make signatures.
+    # imports: Prefect only for flow runs, datasketch (and its scipy) never.
     assert _imported("import flows.cli", "prefect", "datasketch", "scipy") == []
 
 
