@@ -46,19 +46,24 @@ __all__ = [
 
 SITE_PAGES = 0  # the key under which a site's page count is kept
 DATA_LINE = 1  # the key of lines that are nothing but slots (a score, a price, a date)
-_MONTH = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday"
-    r"|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|am|pm)\b"
-)
-_DIGITS = re.compile(r"\b\w*\d\w*\b")
+# Words that stand for a date in a masked line (matched as whole words of the normalized line).
+_MONTHS = frozenset(
+    (
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "am",
+        "pm",
+    )
+)  # fmt: skip
+_DIGIT = re.compile(r"\d")
 # Two or more capitalised words in a row: a name, a title in title case, a place.
 _CAP = r"[A-Z][\w'\u2019.-]*"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:of|de|van|von|the|and|&)?\s*{_CAP})*")
 _FIRST = re.compile(r"^\W*\w+")
 _WORD = re.compile(r"\w+")
+_SLOT_WORDS = frozenset({"qqtitle", "qqname", "qqdate", "qqnum"})
 _WORDS_LEFT = re.compile(r"\b(?!qqtitle\b|qqname\b|qqdate\b|qqnum\b)\w+")
-_SLOTS = re.compile(r"\b(qqtitle|qqname|qqdate|qqnum)(\s+(qqtitle|qqname|qqdate|qqnum))+\b")
 
 
 def mask(line: str, title: str | None = None) -> str:
@@ -71,39 +76,111 @@ def mask(line: str, title: str | None = None) -> str:
     >>> mask("Written by Jane Doe for The Harbor Ledger")
     'written by qqname for qqname'
     """
-    if title and _first_word(title) in line.casefold():
-        return _mask(line, title)
-    # The title cannot occur in the line: its shape is the same on every page of the site, and
+    if title:
+        with_slot = _title_slot(line, title)
+        if with_slot is not line:
+            return _mask(with_slot)
+    # The title does not occur in the line: its shape is the same on every page of the site, and
     # template lines are the same on every page, so it is worth remembering.
     return _mask_without_title(line)
 
 
 @functools.lru_cache(maxsize=65_536)
 def _mask_without_title(line: str) -> str:
-    return _mask(line, None)
+    return _mask(line)
+
+
+def _mask(text: str) -> str:
+    """The shape of a line whose title, if any, is already a slot: names become slots, then
+    the normalized words (`clean.normalize`) that are dates or hold a digit, and a run of two
+    or more slots becomes one (`qqnum` if it holds one: a date however it is written)."""
+    first = _FIRST.match(text)
+    head, rest = (text[: first.end()], text[first.end() :]) if first else ("", text)
+    words = _WORD.findall((head + _NAME.sub(" qqname ", rest)).lower())
+    out: list[str] = []
+    run = 0  # slots at the end of `out`
+    for word in words:
+        if word in _MONTHS:
+            word = "qqdate"
+        elif not word.isalpha() and _DIGIT.search(word):
+            word = "qqnum"
+        if word not in _SLOT_WORDS:
+            run = 0
+        elif run == 0:
+            run = 1
+        else:  # one more slot in a run: the run is one slot
+            run += 1
+            if word == "qqnum":
+                out[-1] = "qqnum"
+            continue
+        out.append(word)
+    return " ".join(out)
 
 
 @functools.lru_cache(maxsize=1024)
-def _first_word(title: str) -> str:
-    """The title's first word, case-folded: a line in which `_title_re(title)` matches
-    contains it."""
-    found = _WORD.search(title)
-    return found.group(0).casefold() if found else ""
+def _title_words(title: str) -> tuple[list[str], str, bool]:
+    """The title's words lower-cased, its first word case-folded (a line that `_title_re`
+    matches holds it, case-folded) and whether the title is ASCII (`_title_slot`)."""
+    words = _WORD.findall(title)
+    return [w.lower() for w in words], words[0].casefold() if words else "", title.isascii()
 
 
-def _mask(line: str, title: str | None) -> str:
-    text = line
-    title_re = _title_re(title) if title else None
-    if title_re is not None:
-        text = title_re.sub(" qqtitle ", text)
-    first = _FIRST.match(text)
-    head, rest = (text[: first.end()], text[first.end() :]) if first else ("", text)
-    text = head + _NAME.sub(" qqname ", rest)
-    text = normalize(text)
-    text = _MONTH.sub("qqdate", text)
-    text = _DIGITS.sub("qqnum", text)
-    # "qqdate qqnum qqnum" and "qqnum qqnum" are the same slot: a date however it is written.
-    return _SLOTS.sub(lambda m: "qqnum" if "qqnum" in m.group(0) else m.group(1), text)
+def _title_slot(line: str, title: str) -> str:
+    """`line` with each occurrence of the title's words, separated by anything but a word
+    character and in any case, replaced by " qqtitle " (the line itself if there is none).
+
+    It is `_title_re(title).sub(" qqtitle ", line)`, found without compiling an expression per
+    title for ASCII lines and titles: the first title word ends a word of the line, the middle
+    ones are words of the line, the last one begins a word; one word may occur anywhere.
+    """
+    words, first_folded, ascii_title = _title_words(title)
+    if not words:
+        return line
+    if not (ascii_title and line.isascii()):
+        if first_folded not in line.casefold():
+            return line  # spares compiling an expression for a line that cannot hold it
+        title_re = _title_re(title)
+        assert title_re is not None  # the title has words
+        with_slot, n = title_re.subn(" qqtitle ", line)
+        return with_slot if n else line
+    low = line.lower()
+    spans: list[tuple[int, int]] = []
+    if len(words) == 1:
+        word = words[0]
+        at = low.find(word)
+        while at >= 0:
+            spans.append((at, at + len(word)))
+            at = low.find(word, at + len(word))
+    else:
+        if words[0] not in low:
+            return line
+        tokens = [m.span() for m in _WORD.finditer(low)]
+        first, middle, last = words[0], words[1:-1], words[-1]
+        done = 0  # where the last occurrence ended: occurrences do not overlap
+        i = 0
+        while i + len(words) <= len(tokens):
+            start, end = tokens[i]
+            begin = end - len(first)
+            if (
+                begin >= max(start, done)
+                and low.endswith(first, begin, end)
+                and all(low[s:e] == w for (s, e), w in zip(tokens[i + 1 :], middle, strict=False))
+                and low.startswith(last, tokens[i + len(words) - 1][0])
+            ):
+                done = tokens[i + len(words) - 1][0] + len(last)
+                spans.append((begin, done))
+                i += len(words) - 1  # the last word's rest may begin the next occurrence
+            else:
+                i += 1
+    if not spans:
+        return line
+    parts, at = [], 0
+    for begin, end in spans:
+        parts.append(line[at:begin])
+        parts.append(" qqtitle ")
+        at = end
+    parts.append(line[at:])
+    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=1024)
