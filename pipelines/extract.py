@@ -31,11 +31,13 @@ from typing import Any
 
 import trafilatura
 import trafilatura.core
+import trafilatura.external
 from htmldate import find_date
 from lxml.etree import XPath
-from lxml.html import fragment_fromstring
+from lxml.html import Element
 from trafilatura import bare_extraction
 from trafilatura.external import compare_extraction as _TRAFILATURA_COMPARE
+from trafilatura.external import try_readability as _TRAFILATURA_READABILITY
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
@@ -136,14 +138,27 @@ def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extrac
     )
 
 
+# The tag of the empty stand-in page that `_compare_extraction` gives readability where it
+# cannot win: `_try_readability` answers for it without running readability.
+_UNREAD = "contentpipe-unread"
+
+
 def _compare_extraction(
     cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Extractor
 ) -> tuple[Any, str]:
     """trafilatura's `compare_extraction`, with readability given an empty page where it
     cannot win (an empty result is never preferred); the justext rescue runs as before."""
     if _readability_cannot_win(raw_tree, body, text, options):
-        raw_tree = fragment_fromstring("<div/>")
+        raw_tree = Element(_UNREAD)
     return _TRAFILATURA_COMPARE(cleaned_tree, raw_tree, body, text, options)
+
+
+def _try_readability(htmlinput: Any) -> Any:
+    """trafilatura's `try_readability`, except on the empty stand-in page, for which it returns
+    what readability makes of an empty page — an element without text (tested) — at once."""
+    if htmlinput.tag == _UNREAD:
+        return Element("div")
+    return _TRAFILATURA_READABILITY(htmlinput)
 
 
 # The shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
@@ -151,6 +166,7 @@ def _compare_extraction(
 _TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
 if _TRAFILATURA_READ:
     trafilatura.core.compare_extraction = _compare_extraction  # type: ignore[attr-defined]
+    trafilatura.external.try_readability = _try_readability
 
 
 # What trafilatura's author expressions (`trafilatura.xpaths.AUTHOR_XPATHS`) test, and a

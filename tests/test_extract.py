@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import trafilatura.core
+import trafilatura.external
 from lxml.etree import tostring
-from lxml.html import HtmlElement
+from lxml.html import Element, HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.external import try_readability
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html, trim
 
@@ -58,7 +58,7 @@ def test_readable_length_bound_holds_for_readability(source: str) -> None:
         if tree is None:
             continue
         bound = extract._readable_length_bound(copy.deepcopy(tree))
-        result = try_readability(copy.deepcopy(tree))
+        result = extract._TRAFILATURA_READABILITY(copy.deepcopy(tree))
         text = trim(tostring(result, method="text", encoding="utf-8").decode())
         assert len(text) <= bound, (len(text), bound, text[:200])
 
@@ -86,6 +86,7 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
     monkeypatch.setattr(extract, "_readability_cannot_win", counted)
     ours = _texts(pages)
     monkeypatch.setattr(trafilatura.core, "compare_extraction", extract._TRAFILATURA_COMPARE)
+    monkeypatch.setattr(trafilatura.external, "try_readability", extract._TRAFILATURA_READABILITY)
     theirs = _texts(pages)
     assert ours == theirs
     # Both ways were taken, so the comparison tested something.
@@ -94,10 +95,17 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
 
 def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
     """What `_compare_extraction` relies on: readability on the empty stand-in page yields no
-    text, and trafilatura then keeps its own extraction."""
-    result = try_readability(extract.fragment_fromstring("<div/>"))
-    assert isinstance(result, HtmlElement)
-    assert trim(tostring(result, method="text", encoding="utf-8").decode()) == ""
+    text, as `_try_readability` answers for it, and trafilatura then keeps its own text."""
+    stand_in = Element(extract._UNREAD)
+    for result in (extract._TRAFILATURA_READABILITY(stand_in), extract._try_readability(stand_in)):
+        assert isinstance(result, HtmlElement)
+        assert trim(tostring(result, method="text", encoding="utf-8").decode()) == ""
+    # Any other page is readability's to read.
+    assert trafilatura.external.try_readability is extract._try_readability
+    page = load_html(TRICKY)
+    ours = extract._try_readability(copy.deepcopy(page))
+    theirs = extract._TRAFILATURA_READABILITY(copy.deepcopy(page))
+    assert tostring(ours) == tostring(theirs) != b"<div/>"
 
 
 # trafilatura 2.3.1's author expressions and those of what its author search discards, which
