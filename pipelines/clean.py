@@ -394,9 +394,13 @@ _SEO_NEEDS = (
 )  # fmt: skip
 
 
+# The same test as one scan of the line.
+_SEO_NEEDED = re.compile("|".join(map(re.escape, _SEO_NEEDS)))
+
+
 def _seo_score(line: str, lower: str | None = None) -> int:
     low = line.lower() if lower is None else lower
-    if not any(need in low for need in _SEO_NEEDS):
+    if not _SEO_NEEDED.search(low):
         return 0
     # One combined search rejects most of the rest in a single pass.
     if not _SEO_ANY.search(line):
@@ -426,6 +430,13 @@ class Cleaner:
             else None
         )
         self._unanchored = tuple(rule for rule in rules if not rule.anchored)
+        # What the unanchored rules need (`LineRule.needs`) as two scans of a line, lower-cased
+        # and as it is: a line with none of it is tried against the rules that need nothing.
+        self._needed_lower = _any_of(n for r in self._unanchored if r.ignore_case for n in r.needs)
+        self._needed_exact = _any_of(
+            n for r in self._unanchored if not r.ignore_case for n in r.needs
+        )
+        self._need_nothing = tuple(rule for rule in self._unanchored if not rule.needs)
         self.passes: list[Callable[[list[Line], str | None], list[Line]]] = [
             self._mark_rules,
             self._mark_title_repeats,
@@ -474,13 +485,23 @@ class Cleaner:
         words = len(text.split())
         lower = text.lower()
         if words <= self._max_words:
-            any_anchored = self._any_anchored is None or self._any_anchored.match(text)
-            for rule in self.rules if any_anchored else self._unanchored:
+            if self._any_anchored is None or self._any_anchored.match(text):
+                rules = self.rules
+            elif self._needed_lower.search(lower) or self._needed_exact.search(text):
+                rules = self._unanchored
+            else:
+                rules = self._need_nothing
+            for rule in rules:
                 if rule.matches(text, words, lower):
                     return rule.code
         if _seo_score(text, lower) >= 2:
             return "seo_template"
-        if _URL.search(text) and _PROMO.search(text) and _CALL_TO_ACTION.search(text):
+        if (
+            ("http" in lower or "www." in lower)  # what `_URL` needs
+            and _URL.search(text)
+            and _PROMO.search(text)
+            and _CALL_TO_ACTION.search(text)
+        ):
             return "affiliate"
         if _BYLINE.match(text):
             return "byline"
@@ -550,6 +571,12 @@ class Cleaner:
                         out[j] = Line(out[j].text, "related_links")
                     j += 1
         return out
+
+
+def _any_of(needles: Iterable[str]) -> re.Pattern[str]:
+    """An expression that finds any of `needles` (one that never matches if there are none)."""
+    found = sorted(set(needles))
+    return re.compile("|".join(map(re.escape, found)) if found else r"(?!)")
 
 
 def _byline_author(lines: list[Line]) -> str | None:

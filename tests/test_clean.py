@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import clean
 from pipelines.clean import (
     _SEO_PHRASES,
     RULES,
@@ -245,6 +246,8 @@ def test_rule_prefilters_never_hide_a_match(seeds: Path) -> None:
         "If you found this article useful, visit our blog again.",
         "5 min read",
         "Posted on March 3, 2024",
+        "Grab your free e-book at https://deals.example/ebook today",
+        "Download the guide: WWW.Example.com/guide, and unlock your discount",
     ]
     cleaner = Cleaner()
 
@@ -265,6 +268,9 @@ def test_rule_prefilters_never_hide_a_match(seeds: Path) -> None:
                 assert found in (None, "seo_template", "affiliate", "byline"), text
             seo = sum(1 for phrase in _SEO_PHRASES if phrase.search(text))
             assert _seo_score(text) == seo, text
+            plug = all(p.search(text) for p in (clean._URL, clean._PROMO, clean._CALL_TO_ACTION))
+            if expected is None and seo < 2:
+                assert (found == "affiliate") == plug, text
 
 
 def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
