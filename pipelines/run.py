@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import secrets
 import tempfile
@@ -203,7 +204,7 @@ def _size_of(uri: str) -> int:
     if uri.startswith("s3://"):
         return 1024 * 1024  # listing sizes costs a request each; assume 1 MB per object
     try:
-        return Path(uri).stat().st_size
+        return os.stat(uri).st_size
     except OSError:
         return 0
 

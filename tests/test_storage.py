@@ -52,6 +52,39 @@ def test_expand_sources_on_s3_prefix_and_glob(bucket: str) -> None:
         assert fh.read() == b"<p>x</p>"
 
 
+def test_a_local_directory_expands_as_rglob_finds_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`expand_sources` on a directory walks it with `scandir`; what it finds is what
+    `Path.rglob("*")` finds: nested and hidden directories entered, hidden files and symlinked
+    directories not, symlinked files resolved to their targets, no broken links or FIFOs."""
+    import os
+
+    root, outside = tmp_path / "in", tmp_path / "outside"
+    for folder in (root / "a" / "b", root / ".hidden-dir", outside / "d"):
+        folder.mkdir(parents=True)
+    for file in ("top.html", "a/one.html", "a/b/two.txt", ".hidden.html", ".hidden-dir/x.html"):
+        (root / file).write_text("<p>x</p>")
+    (outside / "target.html").write_text("<p>t</p>")
+    (outside / "d" / "in-linked-dir.html").write_text("<p>d</p>")
+    (root / "link.html").symlink_to(outside / "target.html")
+    (root / "a" / "linked-dir").symlink_to(outside / "d")
+    (root / "broken.html").symlink_to(tmp_path / "nowhere.html")
+    os.mkfifo(root / "a" / "pipe.html")
+    expected = sorted(
+        str(p.resolve()) for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
+    )
+    found, missing = expand_sources([str(root)])
+    assert found == expected and not missing
+    assert str((outside / "target.html").resolve()) in found
+    assert str((root / ".hidden-dir" / "x.html").resolve()) in found
+    assert len(found) == 5
+    # The same directory through a symlink and a relative path resolves to the same files.
+    (tmp_path / "alias").symlink_to(root)
+    monkeypatch.chdir(tmp_path)
+    assert expand_sources(["alias"])[0] == expected
+
+
 def test_missing_bucket_is_a_clear_error(aws_env: str) -> None:
     with pytest.raises(StorageError, match=r"s3://no-such-bucket-here.*bucket does not exist"):
         store_for("s3://no-such-bucket-here/x").check_writable()
