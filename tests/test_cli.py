@@ -25,11 +25,13 @@ runner = CliRunner()
 
 
 def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_path: Path) -> None:
-    """`make demo`'s command on a fresh PREFECT_HOME, as on a new machine."""
+    """`make demo`'s command, through the console script, on a fresh PREFECT_HOME, as on a new
+    machine."""
     out = tmp_path / "data"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "COLUMNS": "200"}
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "flows.cli", "demo", "--out", str(out), "--seeds", str(seeds)]
+    script = str(Path(sys.executable).parent / "contentpipe")
+    cmd = [script, "demo", "--out", str(out), "--seeds", str(seeds)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "records written" in done.stdout and "crawl.pages written" in done.stdout
@@ -192,6 +194,17 @@ def test_ingest_command_lines_start_their_workers_before_the_cli_imports() -> No
         ["ingest", "pages/", "--workers=-1"],
     ):
         assert early_workers(args) == 0, args
+
+
+def test_flow_command_lines_start_the_temporary_api_before_the_cli_imports() -> None:
+    from flows.launch import runs_a_flow
+
+    assert runs_a_flow(["ingest", "pages/", "--out", "o"])
+    assert runs_a_flow(["ingest", "pages/", "--prefect"])
+    assert runs_a_flow(["crawl", "--sources", "sources.toml"])
+    assert runs_a_flow(["demo", "--out", "data"])
+    for args in ([], ["ingest", "pages/", "--no-prefect"], ["ingest", "--help"], ["stats", "o"]):
+        assert not runs_a_flow(args), args
 
 
 def test_a_plain_run_imports_neither_prefect_nor_datasketch(tmp_path: Path) -> None:
