@@ -10,7 +10,7 @@ the permutations the parent drew (`pipelines.dedup.permutations`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import minhash
@@ -20,6 +20,7 @@ from pipelines.extract import extract
 from pipelines.filters import min_words
 from pipelines.minhash import Permutations
 from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
+from pipelines.readers.files import read_file
 from pipelines.records import Document, Page, Reject
 from pipelines.templates import TemplateModel, line_keys
 
@@ -40,18 +41,22 @@ def _sign(text: str, options: ProcessOptions, permutations: Permutations) -> byt
 
 @dataclass
 class Batch:
-    """Pages for one worker call, with what signing them needs."""
+    """Pages for one worker call, with what signing them needs; `files` are local single-page
+    files (`readers.read_in_worker`) for the worker to read, before `pages`."""
 
     pages: list[Page]
     options: ProcessOptions
     run_id: str
     permutations: Permutations
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Processed:
     docs: list[tuple[Document, bytes, list[int]]]
     rejects: list[Reject]
+    files_read: int = 0
+    pages_read: int = 0  # of `files`
 
 
 def _process_page(
@@ -72,10 +77,18 @@ def _process_page(
 
 
 def process_batch(batch: Batch) -> Processed:
-    """Extract, clean, filter and sign a batch of pages (runs in a worker process)."""
+    """Read, extract, clean, filter and sign a batch of pages (runs in a worker process)."""
     cleaner = Cleaner()
-    out = Processed([], [])
-    for page in batch.pages:
+    out = Processed([], [], files_read=len(batch.files))
+    pages: list[Page] = []
+    for path in batch.files:
+        for item in read_file(path):
+            if isinstance(item, Reject):
+                out.rejects.append(item)
+            else:
+                pages.append(item)
+    out.pages_read = len(pages)
+    for page in pages + batch.pages:
         try:
             result = _process_page(page, batch, cleaner)
         except Exception as exc:  # one page's bug must not sink the run: record it instead

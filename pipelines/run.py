@@ -73,7 +73,7 @@ from pipelines.parquet import (
     write_template_count_columns,
 )
 from pipelines.process import Batch, StripJob, process_batch, strip_job
-from pipelines.readers import read_inputs
+from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
 from pipelines.templates import TemplateModel, count_page_columns, line_keys
@@ -210,10 +210,13 @@ def _size_of(uri: str) -> int:
 
 
 def _batches(
-    pages: Iterable[Page], size: int, options: ProcessOptions, run_id: str
+    files: list[str], pages: Iterable[Page], size: int, options: ProcessOptions, run_id: str
 ) -> Iterator[Batch]:
-    it = iter(pages)
+    """Batches of `files` for the workers to read, then of `pages` read here."""
     perms = permutations(options.dedup.num_perm)
+    for start in range(0, len(files), size):
+        yield Batch([], options, run_id, perms, files=files[start : start + size])
+    it = iter(pages)
     while chunk := list(islice(it, size)):
         yield Batch(chunk, options, run_id, perms)
 
@@ -243,16 +246,22 @@ def process_shard(
                 counts[f"rejected.{item.reason}"] += 1
                 rejects.write(item)
 
-            def pages() -> Iterator[Page]:
-                for item in read_inputs(inputs, counts):
+            def pages(uris: list[str]) -> Iterator[Page]:
+                for item in read_inputs(uris, counts):
                     if isinstance(item, Reject):
                         reject(item)
                     else:
                         counts["pages"] += 1
                         yield item
 
-            batches = _batches(pages(), options.batch_pages, options, run_id)
+            # Local HTML and text files are read by the workers (a path each, not a page);
+            # containers (JSONL, WARC), compressed files and S3 objects here.
+            files = [uri for uri in inputs if read_in_worker(uri)]
+            others = [uri for uri in inputs if not read_in_worker(uri)]
+            batches = _batches(files, pages(others), options.batch_pages, options, run_id)
             for processed in map_ordered(process_batch, batches, resolve_workers(options.workers)):
+                counts["inputs"] += processed.files_read
+                counts["pages"] += processed.pages_read
                 for rej in processed.rejects:
                     reject(rej)
                 for doc, sig, keys in processed.docs:

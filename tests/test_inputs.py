@@ -15,7 +15,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipelines.config import ProcessOptions
-from pipelines.readers import read_input
+from pipelines.readers import read_in_worker, read_input
+from pipelines.readers.files import read_file
 from pipelines.records import Page, Reject
 from pipelines.run import InputError, ingest
 
@@ -99,11 +100,16 @@ def bad_inputs(tmp_path: Path) -> Path:
     return d
 
 
-def test_each_bad_input_is_a_reject_with_reason(bad_inputs: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_bad_input_is_a_reject_with_reason(
+    bad_inputs: Path, tmp_path: Path, workers: int
+) -> None:
+    # With 2 workers, the worker processes read the HTML and text files themselves.
     out = tmp_path / "out"
     report = ingest(
-        [str(bad_inputs), str(tmp_path / "missing-dir")], str(out), ProcessOptions(workers=1)
+        [str(bad_inputs), str(tmp_path / "missing-dir")], str(out), ProcessOptions(workers=workers)
     )
+    assert report.counts["inputs"] == len(list(bad_inputs.iterdir()))
     rows = duckdb.sql(
         f"SELECT source, source_id, reason, detail FROM read_parquet('{out}/rejects/*/*/*.parquet')"
     ).fetchall()
@@ -178,6 +184,20 @@ def test_unreadable_file_is_a_reject(tmp_path: Path) -> None:
     items = list(read_input(str(path)))
     assert len(items) == 1 and isinstance(items[0], Reject)
     assert items[0].reason == "unreadable" and str(path) in items[0].detail
+    assert list(read_file(str(path))) == items  # as a worker process reads it
+
+
+def test_workers_read_single_page_files_as_the_readers_do(bad_inputs: Path) -> None:
+    """`read_file` (in worker processes) gives the pages and rejects `read_input` gives, for
+    the files `read_in_worker` sends them; containers and compressed files stay with it."""
+    sent = sorted(p for p in bad_inputs.iterdir() if read_in_worker(str(p)))
+    names = {p.name for p in sent}
+    assert names == {"good.html", "empty.html", "binary.html", "latin.txt", "nav-only.html",
+                     "huge.html"}  # fmt: skip
+    for path in sent:
+        assert list(read_file(str(path))) == list(read_input(str(path))), path.name
+    assert not read_in_worker("s3://bucket/page.html")
+    assert not read_in_worker(str(bad_inputs / "page.html.gz"))
 
 
 def test_extraction_time_limit_rejects_the_page_not_the_run() -> None:

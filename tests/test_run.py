@@ -202,7 +202,7 @@ def test_worker_processes_import_no_storage_dedup_or_orchestration_library() -> 
     # worker and per run (datasketch alone brings scipy, 0.4 s).
     code = (
         "import sys, pipelines.process\n"
-        "print(','.join(m for m in ('datasketch', 'scipy', 'boto3', 'prefect', 'scrapy') "
+        "print(','.join(m for m in ('datasketch', 'scipy', 'boto3', 'warcio', 'prefect', 'scrapy') "
         "if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -19,9 +19,8 @@ from pipelines.readers.files import read_html, read_text
 from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.warc import read_warc
 from pipelines.records import Page, Reject
-from pipelines.storage import StorageError, open_input, open_inputs
 
-__all__ = ["SUFFIXES", "read_input", "read_inputs"]
+__all__ = ["SUFFIXES", "read_in_worker", "read_input", "read_inputs"]
 
 Reader = Callable[[IO[bytes], str, Counter[str]], Iterator[Page | Reject]]
 
@@ -48,9 +47,19 @@ def _reader_for(uri: str) -> tuple[Reader | None, bool]:
     return SUFFIXES.get(suffix), gz
 
 
+def read_in_worker(uri: str) -> bool:
+    """Whether `uri` is a local, uncompressed single-page file (HTML or text), which a worker
+    process reads itself (`files.read_file`, the same reading): the parent then sends a path
+    instead of the page, and reads no file on the way."""
+    reader, gz = _reader_for(uri)
+    return reader in (read_html, read_text) and not gz and "://" not in uri
+
+
 def read_inputs(uris: Iterable[str], stats: Counter[str]) -> Iterator[Page | Reject]:
     """`read_input` over several inputs, in order, counting them under `inputs`; objects in S3
     are downloaded ahead of their turn, several at a time (`storage.open_inputs`)."""
+    from pipelines.storage import open_inputs  # see `read_input`
+
     for uri, opened in open_inputs(uris):
         stats["inputs"] += 1
         yield from read_input(uri, stats, opened)
@@ -66,6 +75,10 @@ def read_input(
     `stats` counts what is skipped without being a page (e.g. WARC request records); `opened`
     is the file already being opened (`storage.open_inputs`), else it is opened here.
     """
+    # Imported here, not with the package: worker processes import `readers.files` and must
+    # not pay for boto3 (through `pipelines.storage`) to read local files.
+    from pipelines.storage import StorageError, open_input
+
     stats = Counter() if stats is None else stats
     reader, gz = _reader_for(uri)
     if reader is None:

@@ -10,7 +10,7 @@ from typing import IO
 
 from pipelines.records import Page, Reject
 
-__all__ = ["decode", "looks_binary", "read_html", "read_text"]
+__all__ = ["decode", "looks_binary", "read_file", "read_html", "read_text"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -93,3 +93,15 @@ def read_html(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | R
 def read_text(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | Reject]:
     """One plain-text article per file; the first line is taken as its title by the cleaner."""
     return _read_one(fh, uri, html=False)
+
+
+def read_file(path: str) -> Iterator[Page | Reject]:
+    """A local single-page file read as `readers.read_input` reads it (`.txt` and `.md` as
+    text, the rest as HTML), with only this module's imports: worker processes read the files
+    they extract themselves (`pipelines.process`)."""
+    html = not path.lower().endswith((".txt", ".md"))
+    try:
+        with open(path, "rb") as fh:
+            yield from _read_one(fh, path, html)
+    except OSError as exc:
+        yield Reject(None, path, None, "read", "unreadable", f"{path}: {exc.strerror or exc}")

@@ -11,9 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from pipelines.readers.files import decode
 from pipelines.records import Page, Reject
 
@@ -31,6 +28,11 @@ def _parse_date(value: str | None) -> datetime | None:
 
 def read_warc(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | Reject]:
     """Yield a `Page` per HTML response record; rejects for unusable responses or a bad file."""
+    # Imported here: importing `pipelines.readers` (as worker processes do, for single-page
+    # files) does not pay for warcio until a WARC file is read.
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
     try:
         for record in ArchiveIterator(fh):
             if record.rec_type != "response":
