@@ -463,13 +463,19 @@ class Cleaner:
         removed = Counter(line.rule for line in lines if line.rule and line.text)
         author = doc.author or _byline_author(lines)
         # Lines are joined by newlines, which no word spans: the text's normalized form is its
-        # lines' normalized forms joined (`text_hash(kept)`, tested).
-        normalized = " ".join(n for n in map(_normalized_line, kept_lines) if n)
+        # lines' normalized forms joined (`text_hash(kept)`, tested), and its words are its
+        # lines' words — for an ASCII line, the words of its normalized form (tested).
+        forms = [_normalized_line(line) for line in kept_lines]
+        normalized = " ".join(n for n in forms if n)
+        words = sum(
+            (n.count(" ") + 1 if n else 0) if line.isascii() else word_count(line)
+            for line, n in zip(kept_lines, forms, strict=True)
+        )
         return replace(
             doc,
             text=kept,
             author=author,
-            word_count=word_count(kept),
+            word_count=words,
             text_hash=_hash_normalized(normalized),
             boilerplate_lines_removed=sum(removed.values()),
             removed_by_rule={str(k): v for k, v in sorted(removed.items())},

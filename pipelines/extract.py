@@ -281,7 +281,7 @@ def _split_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _document(page: Page, run_id: str, **fields: object) -> Document:
+def _document(page: Page, run_id: str, count_words: bool, **fields: object) -> Document:
     canonical = canonical_url(str(fields.pop("url", None) or page.url))
     text = str(fields.pop("text"))
     return Document(
@@ -290,7 +290,7 @@ def _document(page: Page, run_id: str, **fields: object) -> Document:
         canonical_url=canonical,
         domain=domain_of(canonical),
         text=text,
-        word_count=word_count(text),
+        word_count=word_count(text) if count_words else 0,
         text_hash="",
         fetched_at=page.fetched_at,
         run_id=run_id,
@@ -363,8 +363,14 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     return metadata
 
 
-def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reject:
-    """Extract one page; a failure is a `Reject` with a reason, never an exception."""
+def extract(
+    page: Page, options: ExtractOptions, run_id: str, *, count_words: bool = True
+) -> Document | Reject:
+    """Extract one page; a failure is a `Reject` with a reason, never an exception.
+
+    `count_words=False` leaves `word_count` at 0, for a caller that cleans the document next
+    (`Cleaner.clean` counts the words it keeps): counting them twice costs 0.1 ms a page.
+    """
 
     def reject(reason: str, detail: str) -> Reject:
         return Reject(page.url, page.source, page.source_id, "extract", reason, detail, run_id)
@@ -380,6 +386,7 @@ def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reje
         return _document(
             page,
             run_id,
+            count_words,
             text=text,
             title=title,
             author=None,
@@ -410,6 +417,7 @@ def extract(page: Page, options: ExtractOptions, run_id: str) -> Document | Reje
     return _document(
         page,
         run_id,
+        count_words,
         url=_canonical_from_metadata(meta.url, page.url),
         text=result.text,
         title=page.title or meta.title,

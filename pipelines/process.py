@@ -62,7 +62,7 @@ class Processed:
 def _process_page(
     page: Page, batch: Batch, cleaner: Cleaner
 ) -> tuple[Document, bytes, list[int]] | Reject:
-    result = extract(page, batch.options.extract, batch.run_id)
+    result = extract(page, batch.options.extract, batch.run_id, count_words=False)
     if isinstance(result, Reject):
         return result
     doc = cleaner.clean(result)

@@ -313,10 +313,20 @@ def test_cleaned_hash_and_word_count_are_those_of_the_cleaned_text(
     # again: the result must be `text_hash` of the text it returns.
     odd = tmp_path / "odd.txt"
     odd.write_text(
-        "Σοφία ΟΔΟΣ\nΚΑΛΗΣΠΕΡΑ ΣΑΣ\n\n東京都の天気\nIt's   a—test.\nLeave a Reply\nΑΣ",
+        "Σοφία ΟΔΟΣ\nΚΑΛΗΣΠΕΡΑ ΣΑΣ\n\n東京都の天気\nIt's   a—test.\nLeave a Reply\nΑΣ\n"
+        "İstanbul'da İİ ﬁre ǅ\nsnake_case __init__ 3.14 v2 _\ntab\tseparated  words\n"
+        "Tokyo 東京 mixed line\n-- ... --\n",
         encoding="utf-8",
     )
     docs = [_clean_file(path) for path in [*sorted(seeds.iterdir()), odd]]
+    # HTML pages as workers process them: words counted once, by the cleaner.
+    from tests.conftest import DEMO_SITE
+
+    for path in sorted(DEMO_SITE.glob("*.html")):
+        page = Page(url=path.as_uri(), body=path.read_text(encoding="utf-8"), source=str(path))
+        found = extract(page, ExtractOptions(), "r", count_words=False)
+        if isinstance(found, Document):
+            docs.append(Cleaner().clean(found))
     assert sum(doc.boilerplate_lines_removed > 0 for doc in docs) >= 3
     for doc in docs:
         assert doc.text_hash == text_hash(doc.text)
