@@ -136,7 +136,7 @@ class ProcessOptions(BaseModel):
         description="At most this many input files per shard (many small files split too).",
     )
     batch_pages: int = Field(
-        200,
+        50,
         ge=1,
         title="Pages per worker batch",
         description="Pages sent to a worker process at a time.",
