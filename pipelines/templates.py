@@ -315,11 +315,13 @@ class TemplateModel:
             raise ValueError(f"{doc.url}: {len(keys)} line keys for {len(lines)} lines")
         drop = {i for i, k in enumerate(keys) if k in found}
         kept_lines: list[str] = []
+        dropped_words = 0
         n = 0  # index among the non-empty lines, which the keys are aligned with
         for line in doc.text.split("\n"):
             if line.strip():
                 n += 1
                 if n - 1 in drop:
+                    dropped_words += word_count(line)
                     continue
             kept_lines.append(line)
         kept = join_lines(kept_lines)
@@ -328,7 +330,8 @@ class TemplateModel:
         return replace(
             doc,
             text=kept,
-            word_count=word_count(kept),
+            # No word spans two lines: the text's words less those of the lines dropped.
+            word_count=doc.word_count - dropped_words,
             text_hash=text_hash(kept),
             boilerplate_lines_removed=doc.boilerplate_lines_removed + len(drop),
             removed_by_rule=dict(sorted(removed.items())),
