@@ -22,7 +22,6 @@ from rich.table import Table
 from pipelines import progress
 from pipelines.clean import Cleaner
 from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
-from pipelines.extract import extract as extract_page
 from pipelines.readers import read_input
 from pipelines.records import Document, Page, Reject
 from pipelines.run import InputError, RunReport, committed_runs, template_model
@@ -299,6 +298,8 @@ def extract(
     Lines that recur across the given pages of one site (slots such as the title masked) are
     that site's template and are removed as in a run.
     """
+    from pipelines.extract import extract as extract_page  # trafilatura: only where it extracts
+
     cleaner = Cleaner()
     options = ExtractOptions()
     raws: list[tuple[Page, Document]] = []

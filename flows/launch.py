@@ -25,7 +25,7 @@ def main() -> None:
     if workers > 1:
         from pipelines.workers import warm_up  # standard library only
 
-        warm_up("pipelines.process", workers)
+        warm_up(workers)
     from flows.cli import app  # here, not at the top: see the module docstring
 
     app()

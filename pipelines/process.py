@@ -16,7 +16,6 @@ from pathlib import Path
 from pipelines import minhash
 from pipelines.clean import Cleaner
 from pipelines.config import ProcessOptions
-from pipelines.extract import extract
 from pipelines.filters import min_words
 from pipelines.minhash import Permutations
 from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
@@ -62,6 +61,10 @@ class Processed:
 def _process_page(
     page: Page, batch: Batch, cleaner: Cleaner
 ) -> tuple[Document, bytes, list[int]] | Reject:
+    # Imported on first use (in worker processes, by `workers.warm_up`): the parent process,
+    # which hands batches to its workers, never loads trafilatura.
+    from pipelines.extract import extract
+
     result = extract(page, batch.options.extract, batch.run_id, count_words=False)
     if isinstance(result, Reject):
         return result

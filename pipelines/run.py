@@ -229,7 +229,7 @@ def process_shard(
     Documents stream to the spool as they come back from the workers: memory stays flat
     whatever the shard size.
     """
-    warm_up("pipelines.process", resolve_workers(options.workers))
+    warm_up(resolve_workers(options.workers))
     store = store_for(out)
     counts: Counter[str] = Counter()
     work = f"_work/run={run_id}/shard-{index:05d}"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-__all__ = ["map_ordered", "resolve_workers", "warm_up"]
+__all__ = ["WORKER_MODULES", "map_ordered", "resolve_workers", "warm_up"]
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -66,8 +66,13 @@ def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Itera
         yield pending.popleft().result()
 
 
-def warm_up(module: str, workers: int) -> None:
-    """Start the worker processes now, each importing `module` (where their work lives),
+# What the work of worker processes needs (`pipelines.process`, and the extractor it imports on
+# first use: the parent process, which never extracts with workers, does not import it).
+WORKER_MODULES = ("pipelines.process", "pipelines.extract")
+
+
+def warm_up(workers: int, modules: tuple[str, ...] = WORKER_MODULES) -> None:
+    """Start the worker processes now, each importing `modules` (where their work lives),
     without waiting: their start overlaps the caller's own next steps instead of delaying its
     first batch. Once per pool: later calls return at once."""
     if workers <= 1:
@@ -78,8 +83,9 @@ def warm_up(module: str, workers: int) -> None:
         _warm.add(workers)
     pool = _pool(workers)
     for _ in range(workers):
-        pool.submit(_import, module)
+        pool.submit(_import, modules)
 
 
-def _import(module: str) -> None:
-    importlib.import_module(module)
+def _import(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)

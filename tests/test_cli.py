@@ -222,6 +222,20 @@ def test_a_plain_run_imports_neither_prefect_nor_datasketch(tmp_path: Path) -> N
     assert _imported(setup, "prefect", "datasketch", "scipy") == []
 
 
+def test_with_worker_processes_the_parent_never_loads_the_extractor(tmp_path: Path) -> None:
+    # The workers extract; the parent process only hands them batches (bench/README.md).
+    setup = (
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        f"args = ['ingest', {str(DEMO_SITE)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '2',"
+        " '--no-prefect']\n"
+        "result = CliRunner().invoke(app, args)\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'records written' in result.output, result.output"
+    )
+    assert _imported(setup, "trafilatura", "datasketch", "prefect") == []
+
+
 def test_the_cli_starts_without_prefect_or_datasketch() -> None:
     # `contentpipe --help`, `stats`, `extract` and every run's start pay for what `flows.cli`
     # imports: Prefect only for flow runs, datasketch (and its scipy) never.
