@@ -1,9 +1,9 @@
 """Object storage: `s3://bucket/prefix` through boto3, or a local directory, with one interface.
 
-The only module that imports boto3. Endpoint, region and credentials come from the standard AWS
-environment and config files (`AWS_ENDPOINT_URL`, `AWS_PROFILE`, `~/.aws/config`, ...), so MinIO,
-R2 and Ceph work as they are. Writes are atomic on both backends: a key either holds a whole
-object or does not exist.
+The only module that imports boto3, and only once S3 is used. Endpoint, region and credentials
+come from the standard AWS environment and config files (`AWS_ENDPOINT_URL`, `AWS_PROFILE`,
+`~/.aws/config`, ...), so MinIO, R2 and Ceph work as they are. Writes are atomic on both
+backends: a key either holds a whole object or does not exist.
 """
 
 from __future__ import annotations
@@ -25,16 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
-
 if TYPE_CHECKING:
+    from botocore.exceptions import BotoCoreError, ClientError
     from mypy_boto3_s3.client import S3Client
 
 __all__ = [
@@ -189,8 +181,24 @@ _AWS_ENV = (
 )
 
 
+# boto3 and botocore are imported where S3 is used (0.3 s): a run on local files never loads them.
+def _client_error() -> type[ClientError]:
+    from botocore.exceptions import ClientError
+
+    return ClientError
+
+
+def _boto_errors() -> tuple[type[ClientError], type[BotoCoreError]]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return ClientError, BotoCoreError
+
+
 @functools.lru_cache(maxsize=8)
 def _cached_client(env: tuple[str | None, ...]) -> S3Client:
+    import boto3
+    from botocore.config import Config
+
     del env  # only the cache key: boto3 reads the environment itself
     config = Config(
         retries={"mode": "standard", "max_attempts": 8},
@@ -206,6 +214,8 @@ def _cached_client(env: tuple[str | None, ...]) -> S3Client:
 
 
 def _describe(exc: Exception) -> str:
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
     if isinstance(exc, EndpointConnectionError):
@@ -246,7 +256,7 @@ class S3Store:
     def _errors(self, what: str) -> Iterator[None]:
         try:
             yield
-        except (ClientError, BotoCoreError) as exc:
+        except _boto_errors() as exc:
             raise StorageError(f"{what}: {_describe(exc)}") from exc
 
     def check_writable(self) -> None:
@@ -274,7 +284,7 @@ class S3Store:
     def exists(self, key: str) -> bool:
         try:
             self._client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
+        except _client_error() as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
@@ -304,7 +314,7 @@ class S3Store:
         """The object and its ETag, or None if it is absent."""
         try:
             obj = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
+        except _client_error() as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 return None
             raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
@@ -315,7 +325,7 @@ class S3Store:
         extra: dict[str, str] = {"IfNoneMatch": "*"} if expect is None else {"IfMatch": expect}
         try:
             self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)  # type: ignore[arg-type]
-        except ClientError as exc:
+        except _client_error() as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
                 return False
@@ -488,7 +498,7 @@ def _download_small(uri: str) -> IO[bytes] | None:
                 return None
             for chunk in body.iter_chunks(1 << 20):
                 spool.write(chunk)
-    except (ClientError, BotoCoreError, OSError):
+    except (*_boto_errors(), OSError):
         spool.close()
         return None  # opened the ordinary way later, which reports the error
     spool.seek(0)

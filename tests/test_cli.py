@@ -222,8 +222,11 @@ def test_a_plain_run_imports_neither_prefect_nor_datasketch(tmp_path: Path) -> N
     assert _imported(setup, "prefect", "datasketch", "scipy") == []
 
 
-def test_with_worker_processes_the_parent_never_loads_the_extractor(tmp_path: Path) -> None:
-    # The workers extract; the parent process only hands them batches (bench/README.md).
+def test_a_local_run_with_workers_loads_no_extractor_or_boto3_in_the_parent(
+    tmp_path: Path,
+) -> None:
+    # The workers extract; the parent process only hands them batches, and a local output
+    # needs no S3 client (bench/README.md).
     setup = (
         "from typer.testing import CliRunner\n"
         "from flows.cli import app\n"
@@ -233,7 +236,7 @@ def test_with_worker_processes_the_parent_never_loads_the_extractor(tmp_path: Pa
         "assert result.exit_code == 0, result.output\n"
         "assert 'records written' in result.output, result.output"
     )
-    assert _imported(setup, "trafilatura", "datasketch", "prefect") == []
+    assert _imported(setup, "trafilatura", "boto3", "botocore", "datasketch", "prefect") == []
 
 
 def test_the_cli_starts_without_prefect_or_datasketch() -> None:
