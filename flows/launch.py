@@ -34,7 +34,7 @@ def main() -> None:
 def runs_a_flow(args: list[str]) -> bool:
     """Whether the command line `args` runs a Prefect flow: `crawl`, `demo`, and `ingest`
     unless `--no-prefect` (never for `--help`, which must answer at once)."""
-    if not args or "--help" in args or "-h" in args:
+    if _asks_for_help(args):
         return False
     return args[0] in ("crawl", "demo") or (args[0] == "ingest" and "--no-prefect" not in args)
 
@@ -46,7 +46,7 @@ def early_workers(args: list[str]) -> int:
     Only `--workers N` or `--workers=N` is read (default 0: one per core). Anything unusual —
     `--help`, a count that is not a number — is left for the command line to report.
     """
-    if not args or args[0] != "ingest" or "--help" in args or "-h" in args:
+    if _asks_for_help(args) or args[0] != "ingest":
         return 0
     value = "0"
     for i, arg in enumerate(args):
@@ -63,3 +63,7 @@ def early_workers(args: list[str]) -> int:
     from pipelines.workers import resolve_workers  # standard library only
 
     return resolve_workers(requested)
+
+
+def _asks_for_help(args: list[str]) -> bool:
+    return not args or "--help" in args or "-h" in args

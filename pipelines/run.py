@@ -256,8 +256,10 @@ def process_shard(
 
             # Local HTML and text files are read by the workers (a path each, not a page);
             # containers (JSONL, WARC), compressed files and S3 objects here.
-            files = [uri for uri in inputs if read_in_worker(uri)]
-            others = [uri for uri in inputs if not read_in_worker(uri)]
+            files: list[str] = []
+            others: list[str] = []
+            for uri in inputs:
+                (files if read_in_worker(uri) else others).append(uri)
             batches = _batches(files, pages(others), options.batch_pages, options, run_id)
             for processed in map_ordered(process_batch, batches, resolve_workers(options.workers)):
                 counts["inputs"] += processed.files_read

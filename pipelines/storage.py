@@ -182,16 +182,14 @@ _AWS_ENV = (
 
 
 # boto3 and botocore are imported where S3 is used (0.3 s): a run on local files never loads them.
-def _client_error() -> type[ClientError]:
-    from botocore.exceptions import ClientError
-
-    return ClientError
-
-
 def _boto_errors() -> tuple[type[ClientError], type[BotoCoreError]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return ClientError, BotoCoreError
+
+
+def _client_error() -> type[ClientError]:
+    return _boto_errors()[0]
 
 
 @functools.lru_cache(maxsize=8)
