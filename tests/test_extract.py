@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import gzip
+import importlib
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -197,3 +199,181 @@ def test_fast_author_search_equals_trafilaturas(source: str) -> None:
         assert found >= 100
     if source == "tricky":
         assert found == len(pages)
+
+
+# Guards of trafilatura's attribute expressions (`extract.guard`): an expression is skipped only
+# where it would select nothing.
+
+_PARSER: Any = importlib.import_module("re._parser")  # to write a value each pattern matches
+_TAGS = ["div", "p", "section", "span", "article", "main", "aside", "list", "item", "details"]
+
+
+def _guards() -> list[Any]:
+    found = [x for xs in extract._GUARDED for x in xs if isinstance(x, extract._AttributeGuard)]
+    if extract._TRAFILATURA_READ:
+        assert len(found) >= 14, len(found)
+    return found
+
+
+def _sample(items: Any) -> str:
+    """A string the parsed pattern `items` matches (the first alternative of each branch)."""
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "IN":
+            kind, value = arg[0]
+            out.append(
+                chr(value[0] if str(kind) == "RANGE" else value)
+                if str(kind) in ("LITERAL", "RANGE")
+                else " "
+            )
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            out.append(_sample(arg[2]) * max(arg[0], 0))
+        elif name == "SUBPATTERN":
+            out.append(_sample(arg[-1]))
+        elif name == "BRANCH":
+            out.append(_sample(arg[1][0]))
+        elif name == "CATEGORY":
+            out.append(" " if "SPACE" in str(arg) else "a")
+        elif name == "ANY":
+            out.append("x")
+        elif name not in ("AT", "ASSERT_NOT"):
+            raise AssertionError(f"no sample for {name}")
+    return "".join(out)
+
+
+def _passing_values(test: Any) -> list[tuple[str, str]]:
+    """(attribute, value) pairs, each passing the attribute test `test`: for a pattern, one per
+    alternative of its top-level branches, so that every alternative is exercised."""
+    if test["present"]:
+        return [(test["present"], "")]
+    if test["equal"]:
+        return [(test["equal_to"], test["equal"])]
+    if test["contains"]:
+        return [(test["contains_in"], f"x {test['contains']} y")]
+    if test["folded"]:
+        unfold = str.maketrans(test["after"], test["before"])  # what translate() folds
+        return [(test["folded_in"], "x-" + test["folded"].translate(unfold))]
+    if test["starts"]:
+        return [(a.lstrip("@"), test["starts"] + " x") for a in test["starts_in"].split("|")]
+    parsed = _PARSER.parse(test["pattern"])
+    alternatives = [list(parsed)]
+    if len(parsed) == 1 and str(parsed[0][0]) == "BRANCH":
+        alternatives = [list(b) for b in parsed[0][1][1]]
+    values = []
+    for alternative in alternatives:
+        value = _sample(alternative)
+        flags = re.I if test["flags"] else 0
+        value = value.swapcase() if flags else value  # only the flag lets it through
+        assert re.search(test["pattern"], value, flags), (test["pattern"], value)
+        values += [(a.lstrip("@"), value) for a in test["pattern_in"].split("|")]
+    return values
+
+
+def test_every_attribute_test_of_a_guard_lets_its_expression_through() -> None:
+    """For each attribute test of each guarded expression, and each alternative of a pattern:
+    elements passing that test alone are selected by the guard exactly as by the expression."""
+    tried = selected = 0
+    for guarded in _guards():
+        predicates = extract._predicates(
+            guarded.path.strip().removeprefix("(").removesuffix(")[1]")
+        )
+        assert predicates is not None
+        tests = next(
+            ts
+            for p in predicates
+            if all(
+                ts := [
+                    extract._ATTRIBUTE_TEST.fullmatch(t) for t in extract._top_level(p, extract._OR)
+                ]
+            )
+        )
+        for test in tests:
+            assert test is not None
+            values = _passing_values(test)
+            assert values, test.group()
+            for attribute, value in values:
+                hits = 0
+                for tag in _TAGS:
+                    element = Element(tag, {attribute: value})
+                    element.text = "Some text."
+                    body = Element("body")
+                    body.append(element)
+                    page = Element("html")
+                    page.append(body)
+                    expected = guarded.expression(page)
+                    assert guarded(page) == expected, (guarded.path[:60], attribute, value, tag)
+                    hits += bool(expected)
+                tried += 1
+                selected += hits > 0
+                # Every alternative was exercised: the expression itself selected it somewhere.
+                assert hits, (guarded.path[:80], test.group(), attribute, value)
+    assert tried >= 150, tried
+
+
+def test_guards_skip_pages_without_the_attributes_they_test() -> None:
+    page = load_html("<html><body><div><p>Text of the story.</p></div></body></html>")
+    assert all(not g.may_select(page) for g in _guards())
+    kept = load_html('<html><body><div class="sidebar-x"><p>Text.</p></div></body></html>')
+    assert any(g.may_select(kept) for g in _guards())
+
+
+def test_guards_select_what_trafilaturas_expressions_select_on_real_pages() -> None:
+    verdicts: Counter[bool] = Counter()
+    for html in _aeb_pages(2) + _demo_pages() + [TRICKY]:
+        tree = load_html(html)
+        if tree is None:
+            continue
+        for guarded in _guards():
+            may = guarded.may_select(tree)
+            verdicts[may] += 1
+            assert guarded(tree) == guarded.expression(tree), guarded.path[:80]
+            assert may or not guarded.expression(tree)
+    assert verdicts[True] >= 100 and verdicts[False] >= 100, verdicts
+
+
+def test_guarded_extraction_equals_trafilaturas() -> None:
+    """trafilatura's whole extraction, guards on and off, on pages in every state it prunes."""
+    if not extract._TRAFILATURA_READ:
+        pytest.skip("another trafilatura: its expressions run unguarded")
+    pages = _aeb_pages(2) + _demo_pages() + [TRICKY]
+    ours = _texts(pages)
+    guarded = [list(expressions) for expressions in extract._GUARDED]
+    try:
+        for expressions in extract._GUARDED:
+            expressions[:] = [
+                x.expression if isinstance(x, extract._AttributeGuard) else x for x in expressions
+            ]
+        assert not _guards_in_place()
+        theirs = _texts(pages)
+    finally:
+        for expressions, before in zip(extract._GUARDED, guarded, strict=True):
+            expressions[:] = before
+    assert _guards_in_place()
+    assert ours == theirs
+
+
+def _guards_in_place() -> bool:
+    return any(isinstance(x, extract._AttributeGuard) for xs in extract._GUARDED for x in xs)
+
+
+def test_guard_refuses_what_it_cannot_prove() -> None:
+    from lxml.etree import XPath
+
+    ns = {"re": "http://exslt.org/regular-expressions"}
+    refused = [
+        ".//header",  # no attribute test
+        ".//*[self::div][contains(@class, 'a') and @id]",  # a conjunction
+        ".//*[re:test(@class, 'x*')]",  # passes an empty value
+        ".//*[re:test(@class, 'a(?!\\s)')]",  # a newline could end the lookahead's match
+        ".//*[re:test(@class, '\\Aa')]",  # the start of one value only
+        ".//*[contains(@class, 'a')]|.//main",  # a union
+        ".//*[contains(translate(@class, 'a', 'B'), 'b')]",  # translate() that is no folding
+        ".//*[contains(@class, 'a')]/p",  # a second step
+    ]
+    for path in refused:
+        assert extract.guard(XPath(path, namespaces=ns)) is None, path
+    accepted = ".//*[self::div][not(.//h1)][contains(@class, 'a') or re:test(@id, '^b(?!ary)')]"
+    assert extract.guard(XPath(accepted, namespaces=ns)) is not None
