@@ -120,9 +120,18 @@ def _mask(text: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _title_words(title: str) -> tuple[list[str], str, bool]:
     """The title's words lower-cased, its first word case-folded (a line that `_title_re`
-    matches holds it, case-folded) and whether the title is ASCII (`_title_slot`)."""
+    matches holds it, case-folded) and whether the words are ASCII (`_title_slot`): only they
+    make `_title_re`, whatever separates them."""
     words = _WORD.findall(title)
-    return [w.lower() for w in words], words[0].casefold() if words else "", title.isascii()
+    ascii_words = "".join(words).isascii()
+    return [w.lower() for w in words], words[0].casefold() if words else "", ascii_words
+
+
+# The only characters that `re.I` matches with an ASCII letter or that lower-case into ASCII or
+# into more than one character (capital I with dot, dotless i, long s, Kelvin sign;
+# tests/test_templates.py checks all of Unicode): in a line without them, an ASCII title's
+# words are found in the lower-cased line, at the same places.
+_CASE_TRAPS = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
 def _title_slot(line: str, title: str) -> str:
@@ -130,14 +139,17 @@ def _title_slot(line: str, title: str) -> str:
     character and in any case, replaced by " qqtitle " (the line itself if there is none).
 
     It is `_title_re(title).sub(" qqtitle ", line)`, found without compiling an expression per
-    title for ASCII lines and titles: the first title word ends a word of the line, the middle
-    ones are words of the line, the last one begins a word; one word may occur anywhere.
+    title where the title's words are ASCII and the line has no `_CASE_TRAPS`: the first title
+    word ends a word of the line, the middle ones are words of the line, the last one begins a
+    word; one word may occur anywhere.
     """
-    words, first_folded, ascii_title = _title_words(title)
+    words, first_folded, ascii_words = _title_words(title)
     if not words:
         return line
-    if not (ascii_title and line.isascii()):
-        if first_folded not in line.casefold():
+    traps = not line.isascii() and _CASE_TRAPS.search(line) is not None
+    if not ascii_words or traps:
+        # Case folding finds what `re.I` finds except where a trap character is involved.
+        if first_folded not in line.casefold() and not (traps or _CASE_TRAPS.search(title)):
             return line  # spares compiling an expression for a line that cannot hold it
         title_re = _title_re(title)
         assert title_re is not None  # the title has words

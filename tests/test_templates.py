@@ -198,12 +198,29 @@ def test_mask_is_the_regular_expression_definition_on_random_lines() -> None:
     vocab = ["Rain", "in", "Oslo", "rain", "OSLO", "Oslo's", "—", ",", "x_y", "a", "ba", "b"]
     vocab += ["Drain", "inn", "May", "3", "4th", "2024", "qqnum", "Jane", "of", "Doe", "_"]
     unicode_vocab = [*vocab, "Straße", "ſun", "İstanbul", "KELVIN", "ﬁre", "Ǆ", "٣", "Ōsaka"]
+    # ASCII title words that only `re.I` finds in the trap characters' words, and those words
+    unicode_vocab += ["sun", "is", "kin", "İs", "\u212ain", "ıs", "Ħ", "é"]
     for n in range(6_000):
         words = vocab if n % 2 else unicode_vocab
         title = " ".join(rng.choices(words, k=rng.randint(1, 3)))
         line = "".join(rng.choice([" ", "", "-", ". "]) + w for w in rng.choices(words, k=9))
         assert mask(line, title) == _reference_mask(line, title), (line, title)
         assert mask(line, None) == _reference_mask(line, None), line
+
+
+def test_the_case_traps_are_all_the_characters_that_break_lower_casing() -> None:
+    """`templates._CASE_TRAPS`: every non-ASCII character that `re.I` matches with an ASCII word
+    character, or whose lower case holds ASCII or is not one character."""
+    from pipelines import templates
+
+    ascii_word = re.compile("[a-z0-9_]", re.I)
+    traps = set()
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        lower = char.lower()
+        if ascii_word.fullmatch(char) or len(lower) != 1 or lower.isascii():
+            traps.add(char)
+    assert traps == {c for c in map(chr, range(0x80, 0x110000)) if templates._CASE_TRAPS.match(c)}
 
 
 def test_mask_is_the_regular_expression_definition_on_real_text() -> None:
