@@ -116,8 +116,15 @@ def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint32]:
     >>> [shingle_hash(s) for s in shingles("A b, c d", 3)] == shingle_hashes("A b, c d", 3).tolist()
     True
     """
-    cps = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _classes(cps)
+    lowered = text.lower()
+    units = lowered.encode("utf-16-le", "surrogatepass")
+    cps: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
+    if len(units) == 2 * len(lowered):  # Basic Multilingual Plane only: a code unit a character
+        cps = np.frombuffer(units, dtype=np.uint16)
+        classes = _char_classes()[cps]
+    else:
+        cps = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        classes = _classes(cps)
     word = classes != _NOT_WORD
     # A word starts at a word character after a non-word one, and at every CJK character and
     # the character after one.
@@ -130,13 +137,14 @@ def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint32]:
     starts = np.flatnonzero(start)
     if len(starts) == 0:
         return np.array([shingle_hash("")], dtype=np.uint32)
-    # Each character's position in its word; characters between words weigh nothing.
-    first = int(starts[0])
-    lengths = np.diff(starts, append=len(cps))
-    position = np.arange(len(cps) - first) - np.repeat(starts - first, lengths)
-    weights = _T[position & 255]
-    weights[~word[first:]] = 0
-    word_hashes = _fmix64(np.add.reduceat(cps[first:].astype(np.uint64) * weights, starts - first))
+    # Each character's position in its word (counted on past its end: characters between words
+    # weigh nothing), from where the last word began.
+    index = np.arange(len(cps))
+    began = np.where(start, index, 0)
+    np.maximum.accumulate(began, out=began)
+    values = np.where(word, cps, 0).astype(np.uint64)
+    values *= _T[(index - began) & 255]
+    word_hashes = _fmix64(np.add.reduceat(values, starts))
     n = max(len(word_hashes) - size + 1, 1)
     acc = word_hashes[:n] * _K[0]
     for k in range(1, min(size, len(word_hashes))):

@@ -148,9 +148,13 @@ def test_chinese_and_japanese_texts_are_shingled_by_character() -> None:
 _ALPHABET = [*"abc XYZ_é ü,.!“”—\t\n東京都の天気 ß İ ١٢ Ⅷ ½ a1 ", "𝔘", "😀", "\ud800", "𠀋"]
 
 
-def _random_texts(n: int, longest: int, seed: int) -> list[str]:
+# The Basic Multilingual Plane only (a lone surrogate included), which is hashed from UTF-16.
+_BMP = [c for c in _ALPHABET if len(c.encode("utf-16-le", "surrogatepass")) == 2]
+
+
+def _random_texts(n: int, longest: int, seed: int, alphabet: list[str] = _ALPHABET) -> list[str]:
     rng = random.Random(seed)
-    return ["".join(rng.choices(_ALPHABET, k=rng.randint(0, longest))) for _ in range(n)]
+    return ["".join(rng.choices(alphabet, k=rng.randint(0, longest))) for _ in range(n)]
 
 
 def test_shingles_are_the_words_the_cleaner_normalizes_to() -> None:
@@ -161,7 +165,11 @@ def test_shingles_are_the_words_the_cleaner_normalizes_to() -> None:
 
 
 def test_vectorised_shingle_hashes_equal_the_one_at_a_time_hash() -> None:
-    for text in _random_texts(1_000, 60, seed=6):
+    ascii_only = [c for c in _BMP if c.isascii()]
+    texts = _random_texts(1_000, 60, seed=6) + _random_texts(1_000, 60, seed=7, alphabet=_BMP)
+    texts += _random_texts(300, 60, seed=8, alphabet=ascii_only)
+    assert sum(t.isascii() for t in texts) >= 300
+    for text in texts:
         for size in (1, 2, 3, 5):
             expected = [shingle_hash(s) for s in shingles(text, size)]
             assert shingle_hashes(text, size).tolist() == expected, (text, size)
