@@ -35,6 +35,7 @@ from typing import Any
 import trafilatura
 import trafilatura.core
 import trafilatura.external
+import trafilatura.xpaths
 from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import Element
@@ -55,20 +56,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document as Metadata
 from trafilatura.settings import Extractor, set_date_params
 from trafilatura.utils import load_html, trim
-from trafilatura.xpaths import (
-    AUTHOR_DISCARD_XPATHS,
-    AUTHOR_XPATHS,
-    BODY_XPATH,
-    COMMENTS_DISCARD_XPATH,
-    DISCARD_IMAGE_ELEMENTS,
-    OVERALL_DISCARD_XPATH,
-    PRECISION_DISCARD_XPATH,
-    RAW_TREE_PRUNE_XPATH,
-    REGEXP_NS,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
-    REMOVE_COMMENTS_XPATH,
-    TEASER_DISCARD_XPATH,
-)
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, REGEXP_NS
 
 from pipelines.clean import word_count
 from pipelines.config import ExtractOptions
@@ -457,16 +445,19 @@ def _guardable(test: re.Match[str]) -> bool:
 # The expressions trafilatura's extraction evaluates on every page (`prune_unwanted_nodes`, the
 # body search), each replaced by its guard where it has one, in place: trafilatura's modules
 # all hold these list objects.
-_GUARDED = (
-    BODY_XPATH,
-    COMMENTS_DISCARD_XPATH,
-    DISCARD_IMAGE_ELEMENTS,
-    OVERALL_DISCARD_XPATH,
-    PRECISION_DISCARD_XPATH,
-    RAW_TREE_PRUNE_XPATH,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
-    REMOVE_COMMENTS_XPATH,
-    TEASER_DISCARD_XPATH,
+_GUARDED = tuple(
+    getattr(trafilatura.xpaths, name)
+    for name in (
+        "BODY_XPATH",
+        "COMMENTS_DISCARD_XPATH",
+        "DISCARD_IMAGE_ELEMENTS",
+        "OVERALL_DISCARD_XPATH",
+        "PRECISION_DISCARD_XPATH",
+        "RAW_TREE_PRUNE_XPATH",
+        "REMOVE_COMMENTS_AND_LISTS_XPATH",
+        "REMOVE_COMMENTS_XPATH",
+        "TEASER_DISCARD_XPATH",
+    )
 )
 if _TRAFILATURA_READ:
     for _expressions in _GUARDED:
