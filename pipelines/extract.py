@@ -194,24 +194,28 @@ def _may_name_an_author(tree: Any) -> bool:
     )
 
 
-def _top_level(text: str, separator: re.Pattern[str]) -> list[str]:
-    """`text` split at the matches of `separator` outside quotes, brackets and parentheses."""
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        ch = text[i]
+def _outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
+    """(position, character, depth of brackets and parentheses before it) for each character
+    of an XPath expression that is not inside a quoted string."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
         if quote:
             quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        elif depth == 0 and (found := separator.match(text, i)):
-            parts.append(text[start:i])
-            start = i = found.end()
             continue
-        i += 1
+        if ch in "'\"":
+            quote = ch
+            continue
+        yield i, ch, depth
+        depth += (ch in "[(") - (ch in "])")
+
+
+def _top_level(text: str, separator: re.Pattern[str]) -> list[str]:
+    """`text` split at the matches of `separator` outside quotes, brackets and parentheses."""
+    parts, start = [], 0
+    for i, _, depth in _outside_quotes(text):
+        if depth == 0 and i >= start and (found := separator.match(text, i)):
+            parts.append(text[start:i])
+            start = found.end()
     parts.append(text[start:])
     return parts
 
@@ -309,19 +313,12 @@ def _predicates(step: str) -> list[str] | None:
     """The predicates of `.//*[…][…]…`, or None for a step of any other shape."""
     if not step.startswith(".//*["):
         return None
-    predicates, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(step[4:], 4):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[(":
-            depth += 1
-            start = i + 1 if depth == 1 else start
-        elif ch in "])":
-            depth -= 1
-            if depth == 0:
-                predicates.append(step[start:i])
+    predicates, start = [], 0
+    for i, ch, depth in _outside_quotes(step[4:]):
+        if depth == 0 and ch in "[(":
+            start = i + 1
+        elif depth == 1 and ch in "])":
+            predicates.append(step[4 + start : 4 + i])
         elif depth == 0 and not ch.isspace():
             return None
     return predicates
