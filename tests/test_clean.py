@@ -6,6 +6,9 @@ text and must survive (in the title or the text), every labelled line must be go
 
 from __future__ import annotations
 
+import random
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from pipelines.clean import (
     _SEO_PHRASES,
     RULES,
     Cleaner,
+    LineRule,
     _seo_score,
     normalize,
     text_hash,
@@ -273,6 +277,71 @@ def test_rule_prefilters_never_hide_a_match(seeds: Path) -> None:
                 assert (found == "affiliate") == plug, text
 
 
+def _numbered(rules: tuple[LineRule, ...]) -> tuple[LineRule, ...]:
+    # Each rule's code is its position: which rule decided is visible, not only its kind.
+    return tuple(LineRule(str(i), r.pattern, r.max_words, r.needs) for i, r in enumerate(rules))
+
+
+_RULE_SETS = {
+    "default": _numbered(RULES),
+    # Reversed: unanchored rules come before most anchored ones, and rules that match the same
+    # lines swap precedence.
+    "reversed": _numbered(RULES[::-1]),
+    # Case-sensitive and multi-line patterns among the case-blind ones (flags scoped to their
+    # group), and a verbose one, whose flag cannot be: every rule is tried.
+    "mixed flags": _numbered(
+        (
+            LineRule("a", re.compile(r"^Share\W*$"), 3),
+            *RULES[:8],
+            LineRule("b", re.compile(r"^tags:.*$", re.I | re.M), 6),
+            *RULES[8:],
+        )
+    ),
+    "verbose": _numbered(
+        (*RULES[:5], LineRule("v", re.compile(r"^ share \W* $", re.X)), *RULES[5:])
+    ),
+}
+
+
+@pytest.mark.parametrize("name", _RULE_SETS)
+def test_the_first_matching_rule_decides_whatever_the_shortcuts(seeds: Path, name: str) -> None:
+    """`Cleaner._rule_for` finds the first rule, in the cleaner's order, that matches a line —
+    as trying each rule in turn does — through its combined expression of the anchored rules
+    that allow the line's word count: on real lines, in three cases, cut or padded to every
+    word limit of the rules and one word over it, and with rules in another order or with
+    other flags."""
+    rules = _RULE_SETS[name]
+    cleaner = Cleaner(rules)
+    limits = sorted({r.max_words for r in rules})
+    lines = [
+        "Subscribe to our newsletter, we use cookies",
+        "Tags: rain, Oslo. Thanks for subscribing!",
+        "Share",
+        "share",
+        "Related Posts: CLICK HERE for more",
+        "Read more: Also on example.com the news",
+        *_corpus_lines(seeds),
+    ]
+    tried = 0
+    for line in lines:
+        words = line.split()
+        variants = {line, line.upper(), line.lower()}
+        for limit in limits:
+            for n in (limit, limit + 1):
+                variants.add(" ".join((words * (n // len(words) + 1))[:n]))
+                variants.add(" ".join(words + ["again"] * (n - len(words))))
+        for text in variants:
+            count = len(text.split())
+            expected = next((r.code for r in rules if r.matches(text, count)), None)
+            found = cleaner._rule_for(text)
+            if expected is not None:
+                tried += 1
+                assert found == expected, (text, found, expected)
+            else:
+                assert found in (None, "seo_template", "affiliate", "byline"), text
+    assert tried > 1000
+
+
 def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
     """`extract._metadata` skips the categories, tags and license of trafilatura's
     `extract_metadata`; every field a record keeps must come out the same."""
@@ -331,3 +400,27 @@ def test_cleaned_hash_and_word_count_are_those_of_the_cleaned_text(
     for doc in docs:
         assert doc.text_hash == text_hash(doc.text)
         assert doc.word_count == word_count(doc.text)
+
+
+def test_normalize_is_the_lower_cased_words_of_any_text() -> None:
+    """`normalize` blanks every character but ASCII letters, digits and "_" where a text's
+    words are ASCII: exact only if lower-casing never turns a character that is not a word
+    character into one (checked over all of Unicode), and equal to its definition on random
+    texts of ASCII, punctuation, letters with case rules of their own and other digits."""
+    word = re.compile(r"\w")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if not word.match(char):
+            assert not word.search(char.lower()), hex(code)
+
+    def definition(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(128)] * 3 + list("’“”—–…•©®™«»¿¡\u00a0\u2009\u200b")
+    alphabet += list("éßİıſKﬁǅΣσςΑ٣²½東_")
+    for n in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if n % 2:  # mostly ASCII, as most lines are
+            text = "".join(ch if rng.random() < 0.1 else rng.choice(alphabet[:384]) for ch in text)
+        assert normalize(text) == definition(text), repr(text)
