@@ -46,9 +46,10 @@ def normalize(text: str) -> str:
     if text.isascii() or not _has_word_char(_ASCII_RUNS.sub("", text)):
         # Every word is ASCII (other characters are punctuation, which no lower-casing turns
         # into a letter: tested over all of Unicode): one table lower-cases the letters and
-        # blanks the rest, three times faster than the expression.
-        blanked = text.encode("ascii", "replace").translate(_ASCII_WORDS).decode("ascii")
-        return " ".join(blanked.split())
+        # blanks the rest, UTF-8's bytes of other characters included — three times faster
+        # than the expression.
+        blanked = text.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS)
+        return " ".join(blanked.decode("ascii").split())
     return " ".join(_WORD.findall(text.lower()))
 
 

@@ -59,7 +59,9 @@ _MONTHS = frozenset(
 _DIGIT = re.compile(r"\d")
 # Two or more capitalised words in a row: a name, a title in title case, a place.
 _CAP = r"[A-Z][\w'\u2019.-]*"
-_NAME = re.compile(rf"\b{_CAP}(?:\s+(?:of|de|van|von|the|and|&)?\s*{_CAP})*")
+# The first capital at a word's start: `\b` written after it, so that the expression begins
+# with a character class, which Python's `re` scans for in C (twice as fast as `\b` first).
+_NAME = re.compile(rf"[A-Z](?<!\w[A-Z])[\w'\u2019.-]*(?:\s+(?:of|de|van|von|the|and|&)?\s*{_CAP})*")
 _FIRST = re.compile(r"^\W*\w+")
 _WORD = re.compile(r"\w+")
 _SLOT_WORDS = frozenset({"qqtitle", "qqname", "qqdate", "qqnum"})
@@ -96,7 +98,7 @@ def _mask(text: str) -> str:
     or more slots becomes one (`qqnum` if it holds one: a date however it is written)."""
     first = _FIRST.match(text)
     head, rest = (text[: first.end()], text[first.end() :]) if first else ("", text)
-    words = _WORD.findall((head + _NAME.sub(" qqname ", rest)).lower())
+    words = normalize(head + _NAME.sub(" qqname ", rest)).split()
     out: list[str] = []
     run = 0  # slots at the end of `out`
     for word in words:
@@ -118,13 +120,14 @@ def _mask(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _title_words(title: str) -> tuple[list[str], str, bool]:
+def _title_words(title: str) -> tuple[list[str], str, bool, str]:
     """The title's words lower-cased, its first word case-folded (a line that `_title_re`
-    matches holds it, case-folded) and whether the words are ASCII (`_title_slot`): only they
-    make `_title_re`, whatever separates them."""
-    words = _WORD.findall(title)
+    matches holds it, case-folded), whether the words are ASCII (`_title_slot`) — only they
+    make `_title_re`, whatever separates them — and the lower-cased words joined by spaces."""
+    words = [w.lower() for w in _WORD.findall(title)]
     ascii_words = "".join(words).isascii()
-    return [w.lower() for w in words], words[0].casefold() if words else "", ascii_words
+    first_folded = _WORD.findall(title)[0].casefold() if words else ""
+    return words, first_folded, ascii_words, " ".join(words)
 
 
 # The only characters that `re.I` matches with an ASCII letter or that lower-case into ASCII or
@@ -143,7 +146,7 @@ def _title_slot(line: str, title: str) -> str:
     word ends a word of the line, the middle ones are words of the line, the last one begins a
     word; one word may occur anywhere.
     """
-    words, first_folded, ascii_words = _title_words(title)
+    words, first_folded, ascii_words, joined = _title_words(title)
     if not words:
         return line
     traps = not line.isascii() and _CASE_TRAPS.search(line) is not None
@@ -164,7 +167,10 @@ def _title_slot(line: str, title: str) -> str:
             spans.append((at, at + len(word)))
             at = low.find(word, at + len(word))
     else:
-        if words[0] not in low:
+        # An occurrence is a run of the line's words, so the title's words joined by spaces
+        # occur in the line's words joined by spaces (`normalize`, equal for a line without
+        # traps): most lines that hold the first word are rejected here, without the loop.
+        if words[0] not in low or joined not in normalize(line):
             return line
         tokens = [m.span() for m in _WORD.finditer(low)]
         first, middle, last = words[0], words[1:-1], words[-1]
