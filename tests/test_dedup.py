@@ -231,3 +231,124 @@ def test_columns_and_objects_decide_alike() -> None:
     assert decisions[0].duplicate_of.id == "id1"
     assert decisions[2].method == "near" and decisions[2].duplicate_of is not None
     assert decisions[2].duplicate_of.id == "id1"
+
+
+def _reference_bucket_neighbours(
+    bands: np.ndarray, order: np.ndarray, leaders: int
+) -> dict[int, list[int]]:
+    # The definition: for each band, each member of a bucket (in keep order) and the bucket's
+    # members before it, at most the first `leaders` of them.
+    found: dict[int, set[int]] = {}
+    for b in range(bands.shape[1]):
+        buckets: dict[int, list[int]] = {}
+        for pos, row in enumerate(order.tolist()):
+            buckets.setdefault(int(bands[row, b]), []).append(pos)
+        for members in buckets.values():
+            for k in range(1, len(members)):
+                found.setdefault(members[k], set()).update(members[: min(k, leaders)])
+    return {pos: sorted(prev) for pos, prev in found.items()}
+
+
+def test_bucket_neighbours_are_the_first_earlier_members_of_each_bucket() -> None:
+    """`_bucket_neighbours`, made with array operations, against its definition: random band
+    values from small ranges (buckets of one to hundreds of members, so over the `leaders`
+    cap), in random keep orders, and the empty and one-row cases."""
+    from pipelines.dedup import _bucket_neighbours
+
+    rng = np.random.default_rng(5)
+    cases = [(0, 3, 2, 32), (1, 3, 2, 32), (2, 4, 1, 32)]
+    cases += [(int(rng.integers(2, 400)), int(rng.integers(1, 9)), 0, 0) for _ in range(40)]
+    for n, width, spread, leaders in cases:
+        spread = spread or int(rng.integers(1, max(n // 2, 2)))
+        leaders = leaders or int(rng.choice([1, 3, 32]))
+        bands = rng.integers(0, spread, size=(n, width)).astype(np.uint32)
+        order = rng.permutation(n).astype(np.int64)
+        starts, earlier = _bucket_neighbours(bands, order, leaders)
+        found = {
+            pos: earlier[starts[pos] : starts[pos + 1]].tolist()
+            for pos in range(n)
+            if starts[pos + 1] > starts[pos]
+        }
+        assert len(starts) == n + 1
+        assert found == _reference_bucket_neighbours(bands, order, leaders), (n, width, leaders)
+
+
+def test_index_matches_found_at_once_are_each_candidates_own() -> None:
+    """Candidates looked up in the index all at once (`_IndexMatches`) match as each would on
+    its own: the first index row with its URL key, else with its text hash, else the most
+    similar row of those sharing an LSH bucket with it (ties to the earliest row), found here by
+    comparing it with every index row. Keys repeat in the index, signatures come in clusters
+    of near copies, and an empty index matches nothing."""
+    from pipelines.dedup import (
+        CandidateColumns,
+        IndexColumns,
+        _IndexMatches,
+        band_hashes,
+        bands_for,
+        keep_order,
+    )
+
+    opts = DedupOptions()
+    rng = np.random.default_rng(11)
+    n_bands, rows_per_band = bands_for(opts.threshold, opts.num_perm)
+
+    def near_copies(base: np.ndarray, count: int) -> np.ndarray:
+        sigs = np.repeat(base[None, :], count, axis=0)
+        for sig in sigs:
+            changed = rng.choice(opts.num_perm, size=int(rng.integers(0, 90)), replace=False)
+            sig[changed] = rng.integers(0, 2**32, size=len(changed), dtype=np.uint32)
+        return sigs
+
+    bases = rng.integers(0, 2**32, size=(12, opts.num_perm), dtype=np.uint32)
+    index_sigs = np.concatenate([near_copies(b, 20) for b in bases])
+    m = len(index_sigs)
+    index_urls = rng.integers(0, m // 2, size=m).astype(np.uint64)  # repeated keys
+    index_texts = rng.integers(0, m // 2, size=m).astype(np.uint64) + np.uint64(10**6)
+    n = 300
+    cand_sigs = np.concatenate([near_copies(b, n // 12) for b in bases])
+    cand_urls = rng.integers(0, m, size=n).astype(np.uint64)  # half of them in the index
+    cand_texts = rng.integers(0, m, size=n).astype(np.uint64) + np.uint64(10**6)
+    cands = CandidateColumns(
+        [f"c{i}" for i in range(n)],
+        [f"u{i}" for i in range(n)],
+        cand_urls,
+        cand_texts,
+        keep_order(np.array([b""] * n), np.zeros(n, np.int64), np.array([b"x"] * n)),
+        band_hashes(cand_sigs, opts),
+        cand_sigs,
+    )
+    index_bands = band_hashes(index_sigs, opts)
+    for size in (m, 0):
+        dedup = Deduplicator(opts)
+        if size:
+            dedup.load_index(
+                IndexColumns(
+                    [f"i{i}" for i in range(m)],
+                    [f"v{i}" for i in range(m)],
+                    ["r0"],
+                    np.zeros(m, np.int32),
+                    index_urls,
+                    index_texts,
+                    index_sigs,
+                )
+            )
+        matches = _IndexMatches(dedup.index, cands)
+        kinds = set()
+        for row in range(n):
+            found = dedup._against_index(cands, row, matches)
+            expected = None
+            if size and (cand_urls[row] == index_urls).any():
+                expected = (1, int(np.flatnonzero(cand_urls[row] == index_urls)[0]), 1.0)
+            elif size and (cand_texts[row] == index_texts).any():
+                expected = (2, int(np.flatnonzero(cand_texts[row] == index_texts)[0]), 1.0)
+            elif size:
+                shared = np.flatnonzero((index_bands == cands.bands[row]).any(axis=1))
+                sims = [similarity(cand_sigs[row], index_sigs[i]) for i in shared]
+                good = [(s, -i) for s, i in zip(sims, shared, strict=True) if s >= opts.threshold]
+                if good:
+                    s, i = max(good)
+                    expected = (3, -int(i), s)
+            assert found == expected, row
+            kinds.add(None if found is None else found[0])
+        assert kinds == ({1, 2, 3, None} if size else {None})
+    assert rows_per_band * n_bands <= opts.num_perm
