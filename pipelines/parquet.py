@@ -369,10 +369,13 @@ def iter_row_groups(
     columns: Sequence[str],
     fixed: Mapping[str, int] | None = None,
     groups: Iterable[int] | None = None,
+    flat: Sequence[str] = (),
 ) -> Iterator[dict[str, Any]]:
     """Some columns of a Parquet file one row group at a time (all, or those of `groups`):
-    each column a Python list, or for the `fixed` ones (column → width in bytes) an (n, width)
-    byte matrix. Memory holds one row group, never the file."""
+    each column a Python list; for the `fixed` ones (column → width in bytes) an (n, width)
+    byte matrix; for the `flat` ones (list columns) a pair (offsets, values) of numpy arrays,
+    row i's list being values[offsets[i]:offsets[i + 1]]. Memory holds one row group, never
+    the file."""
     fixed = fixed or {}
     parquet = pq.ParquetFile(path)
     for group in range(parquet.num_row_groups) if groups is None else groups:
@@ -381,11 +384,25 @@ def iter_row_groups(
             name: (
                 _fixed_width(table.column(name).combine_chunks(), path, name, fixed[name])
                 if name in fixed
+                else _flat(table.column(name).combine_chunks())
+                if name in flat
                 else table.column(name).to_pylist()
             )
             for name in columns
         }
         del table
+
+
+def _flat(array: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    dtype = array.type.value_type.to_pandas_dtype()
+    if array.null_count:  # a missing list is an empty one
+        lists = [v or [] for v in array.to_pylist()]
+        lengths = np.fromiter(map(len, lists), np.int64, len(lists))
+        values = np.fromiter((v for vs in lists for v in vs), dtype, int(lengths.sum()))
+        return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), values
+    offsets = np.asarray(array.offsets, dtype=np.int64)
+    values = np.asarray(array.values, dtype=dtype)[offsets[0] : offsets[-1]]
+    return offsets - offsets[0], values
 
 
 def release_memory() -> None:

@@ -76,7 +76,7 @@ from pipelines.process import Batch, StripJob, process_batch, strip_job
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
-from pipelines.templates import TemplateModel, count_page_columns, line_keys
+from pipelines.templates import PageCounter, TemplateModel, count_page_columns, line_keys
 from pipelines.urls import url_key
 from pipelines.workers import map_ordered, resolve_workers, warm_up
 
@@ -467,26 +467,38 @@ def _learn_templates(
     seen_urls: set[int] = set()
     seen_hashes: set[int] = set()
     counted: list[str] = []
+    counter = PageCounter()
     columns = ["domain", "title", "line_keys", "url_key", "text_hash"]
-
-    def rows() -> Iterator[tuple[str, str | None, list[int]]]:
-        for path in spools:
-            for cols in iter_row_groups(path, columns):
-                for site, title, keys, ukey, thash in zip(*cols.values(), strict=True):
-                    u, h = np.uint64(key64(ukey)), np.uint64(key64(thash))
-                    if int(u) in seen_urls or int(h) in seen_hashes:
-                        continue
-                    if counted_before.find_hash(u) is not None:
-                        continue
-                    index = dedup.index
-                    if index.find_url_hash(u) is not None or index.find_text_hash(h) is not None:
-                        continue
-                    seen_urls.add(int(u))
-                    seen_hashes.add(int(h))
-                    counted.append(ukey)
-                    yield site, title, keys
-
-    counts = count_page_columns(rows())
+    for path in spools:
+        for cols in iter_row_groups(path, columns, flat=["line_keys"]):
+            url_keys: list[str] = cols["url_key"]
+            n = len(url_keys)
+            urls = np.fromiter(map(key64, url_keys), np.uint64, n)
+            hashes = np.fromiter(map(key64, cols["text_hash"]), np.uint64, n)
+            known = counted_before.find_hashes(urls) >= 0
+            if dedup.index.by_url is not None:
+                known |= dedup.index.by_url.find_hashes(urls) >= 0
+            if dedup.index.by_hash is not None:
+                known |= dedup.index.by_hash.find_hashes(hashes) >= 0
+            counts_page = np.zeros(n, dtype=bool)
+            for i, (url, text, old) in enumerate(
+                zip(urls.tolist(), hashes.tolist(), known.tolist(), strict=True)
+            ):
+                if old or url in seen_urls or text in seen_hashes:
+                    continue
+                seen_urls.add(url)
+                seen_hashes.add(text)
+                counted.append(url_keys[i])
+                counts_page[i] = True
+            offsets, keys = cols["line_keys"]
+            chosen = np.flatnonzero(counts_page)
+            counter.add(
+                [cols["domain"][i] for i in chosen.tolist()],
+                [cols["title"][i] for i in chosen.tolist()],
+                np.concatenate([[0], np.cumsum(np.diff(offsets)[chosen])]).astype(np.int64),
+                keys[np.repeat(counts_page, np.diff(offsets))],
+            )
+    counts = counter.counts()
     write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
     del counts
     write_columns(pages, {"url_key": counted}, TEMPLATE_PAGES_SCHEMA)

@@ -22,10 +22,10 @@ import functools
 import hashlib
 import math
 import re
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from pipelines.config import TemplateOptions
 from pipelines.records import Document
 
 __all__ = [
+    "PageCounter",
     "PageCounts",
     "TemplateModel",
     "content_lines",
@@ -244,32 +245,81 @@ class PageCounts:
         return dict(out)
 
 
-def count_page_columns(rows: Iterable[tuple[str, str | None, list[int]]]) -> PageCounts:
-    """`count_pages`, as columns; the keys of each page are gathered in compact arrays."""
-    codes: dict[str, int] = {}
-    titles: set[tuple[int, str]] = set()
-    site_of, keys_of = array("i"), array("Q")
-    for site, title, keys in rows:
-        if not site:
-            continue
-        code = codes.setdefault(site, len(codes))
-        if title:
-            norm = (code, normalize(title))
-            if norm in titles:
+class PageCounter:
+    """Counts, per site, on how many distinct pages each key occurs (`count_pages`), fed a
+    batch of pages at a time as columns: each page's keys are a slice of one array."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self._titles: set[tuple[int, str]] = set()
+        self._sites: list[npt.NDArray[np.int32]] = []
+        self._keys: list[npt.NDArray[np.uint64]] = []
+
+    def add(
+        self,
+        sites: list[str],
+        titles: list[str | None],
+        offsets: npt.NDArray[np.int64],
+        keys: npt.NDArray[np.uint64],
+    ) -> None:
+        """Page i has site `sites[i]`, title `titles[i]` and keys `keys[offsets[i]:offsets[i+1]]`.
+        Pages without a site, and a title seen before on the same site, count nothing."""
+        counted = np.zeros(len(sites), dtype=bool)
+        codes = np.zeros(len(sites), dtype=np.int32)
+        for i, (site, title) in enumerate(zip(sites, titles, strict=True)):
+            if not site:
                 continue
-            titles.add(norm)
-        distinct = {SITE_PAGES, *keys} - {DATA_LINE}
-        site_of.extend([code] * len(distinct))
-        keys_of.extend(distinct)
-    site_col = np.frombuffer(site_of, dtype=np.int32) if site_of else np.empty(0, np.int32)
-    key_col = np.frombuffer(keys_of, dtype=np.uint64) if keys_of else np.empty(0, np.uint64)
-    order = np.lexsort((key_col, site_col))
-    site_col, key_col = site_col[order], key_col[order]
-    new = np.ones(len(key_col), dtype=bool)
-    new[1:] = (site_col[1:] != site_col[:-1]) | (key_col[1:] != key_col[:-1])
-    starts = np.flatnonzero(new)
-    pages = np.diff(np.append(starts, len(key_col))).astype(np.int64)
-    return PageCounts(list(codes), site_col[starts], key_col[starts], pages)
+            code = self._codes.setdefault(site, len(self._codes))
+            if title:
+                norm = (code, normalize(title))
+                if norm in self._titles:
+                    continue
+                self._titles.add(norm)
+            counted[i], codes[i] = True, code
+        pages = np.flatnonzero(counted)
+        if not len(pages):
+            return
+        lengths = np.diff(offsets)
+        page_of_key = np.repeat(np.arange(len(sites)), lengths)
+        chosen = counted[page_of_key] & (keys != DATA_LINE)
+        page = np.concatenate([page_of_key[chosen], pages])  # with a SITE_PAGES key each
+        key = np.concatenate([keys[chosen], np.full(len(pages), SITE_PAGES, dtype=np.uint64)])
+        order = np.lexsort((key, page))
+        page, key = page[order], key[order]
+        distinct = np.ones(len(key), dtype=bool)  # a key once per page
+        distinct[1:] = (page[1:] != page[:-1]) | (key[1:] != key[:-1])
+        self._sites.append(codes[page[distinct]])
+        self._keys.append(key[distinct])
+
+    def add_rows(self, rows: Iterable[tuple[str, str | None, list[int]]]) -> None:
+        """`add` for (site, title, keys) rows, a batch at a time."""
+        it = iter(rows)
+        while batch := list(islice(it, 2000)):
+            lengths = [len(keys) for _, _, keys in batch]
+            self.add(
+                [site for site, _, _ in batch],
+                [title for _, title, _ in batch],
+                np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
+                np.fromiter((k for _, _, keys in batch for k in keys), np.uint64, sum(lengths)),
+            )
+
+    def counts(self) -> PageCounts:
+        site_col = np.concatenate(self._sites) if self._sites else np.empty(0, np.int32)
+        key_col = np.concatenate(self._keys) if self._keys else np.empty(0, np.uint64)
+        order = np.lexsort((key_col, site_col))
+        site_col, key_col = site_col[order], key_col[order]
+        new = np.ones(len(key_col), dtype=bool)
+        new[1:] = (site_col[1:] != site_col[:-1]) | (key_col[1:] != key_col[:-1])
+        starts = np.flatnonzero(new)
+        pages = np.diff(np.append(starts, len(key_col))).astype(np.int64)
+        return PageCounts(list(self._codes), site_col[starts], key_col[starts], pages)
+
+
+def count_page_columns(rows: Iterable[tuple[str, str | None, list[int]]]) -> PageCounts:
+    """`count_pages`, as columns."""
+    counter = PageCounter()
+    counter.add_rows(rows)
+    return counter.counts()
 
 
 def count_pages(rows: Iterable[tuple[str, str | None, list[int]]]) -> dict[str, Counter[int]]:

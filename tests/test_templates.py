@@ -9,13 +9,14 @@ import io
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from deploy.demo.sitegen import ARTICLES, Article
-from pipelines.clean import Cleaner, Line, text_hash, word_count
+from pipelines.clean import Cleaner, Line, normalize, text_hash, word_count
 from pipelines.config import ProcessOptions, TemplateOptions
 from pipelines.dedup import signature
 from pipelines.run import ingest
@@ -314,3 +315,37 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
     for doc, sig in expected:
         assert "Quarry Gazette" not in doc.text
         assert sig == signature(doc.text, OPTS.dedup).tobytes()
+
+
+def test_page_counts_are_their_definition_on_random_pages() -> None:
+    """`count_pages` (a `PageCounter` fed in batches of columns) counts, per site, the distinct
+    pages each key is on, every page under `SITE_PAGES`, never `DATA_LINE`; pages without a
+    site and repeats of a site's title (in any case or punctuation) count nothing. Random pages,
+    over several batches."""
+    from pipelines.templates import DATA_LINE, SITE_PAGES
+
+    rng = random.Random(3)
+    titles = ["Rain in Oslo", "rain, in OSLO!", "Snow", None, ""]
+    rows_ = [
+        (
+            rng.choice(["a.example", "b.example", ""]),
+            rng.choice(titles) if rng.random() < 0.3 else f"title {rng.randrange(3000)}",
+            [
+                rng.choice([DATA_LINE, SITE_PAGES, 2, 3, 2**64 - 1, rng.randrange(2, 50)])
+                for _ in range(rng.randrange(0, 8))
+            ],
+        )
+        for _ in range(5000)
+    ]
+    expected: dict[str, Counter[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    for site, title, keys in rows_:
+        if not site:
+            continue
+        if title:
+            if (site, normalize(title)) in seen:
+                continue
+            seen.add((site, normalize(title)))
+        expected.setdefault(site, Counter()).update({SITE_PAGES, *keys} - {DATA_LINE})
+    assert count_pages(rows_) == expected
+    assert count_pages([]) == {}
