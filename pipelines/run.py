@@ -20,7 +20,7 @@ import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -629,22 +629,25 @@ def publish(
             signatures.close()
 
         # Records and duplicates spool by spool, in candidate-row order. Kept rows are copied
-        # from the spool column by column; only duplicates become Python values.
+        # from the spool column by column, on two threads (Arrow's reading, filtering and
+        # compression run without the GIL); only duplicates become Python values, here.
         dups_path = tmp / "duplicates.parquet"
         first_dups: list[Duplicate] = []
         kept_masks: list[npt.NDArray[np.bool_]] = []
         kept, row = decisions.kept, 0
-        with RowWriter(dups_path, SCHEMAS[Duplicate]) as dups:
+        with (
+            RowWriter(dups_path, SCHEMAS[Duplicate]) as dups,
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="records") as threads,
+        ):
+            written: list[Future[int]] = []
             for n, path in enumerate(spools):
                 size = num_rows(path)
                 mask = kept[row : row + size]
                 kept_masks.append(mask)
                 local = tmp / f"records-{n:05d}.parquet"
-                written = write_selected_rows(path, local, mask, SCHEMAS[Document])
-                if written:
-                    counts["records"] += written
-                    store.put_file(part("records", n), local)
-                    files["records"].append(part("records", n))
+                written.append(
+                    threads.submit(write_selected_rows, path, local, mask, SCHEMAS[Document])
+                )
                 positions = np.flatnonzero(~mask) + row
                 found = iter_selected_rows(path, _DUPLICATE_SOURCE, ~mask)
                 for pos, (doc_id, url, source, source_id) in zip(positions, found, strict=True):
@@ -668,6 +671,11 @@ def publish(
                     if len(first_dups) < 20:
                         first_dups.append(dup)
                 row += size
+            for n, done in enumerate(written):
+                if done.result():
+                    counts["records"] += done.result()
+                    store.put_file(part("records", n), tmp / f"records-{n:05d}.parquet")
+                    files["records"].append(part("records", n))
         counts["duplicates"] = dups.count
         store.put_file(part("duplicates", 0), dups_path)
         files["duplicates"].append(part("duplicates", 0))
