@@ -613,8 +613,9 @@ def _anchored_unions(rules: tuple[LineRule, ...], max_words: int) -> list[_Ancho
     `re` tries alternatives in order, so no anchored rule before rule i matches the line: the
     rules to try are rule i, those after it and the unanchored ones before it — the first of
     them that matches is the first of all rules that does. Where a pattern's flags cannot be
-    scoped to its group, the expression matches every line (group None) and every rule is
-    tried. (None, {}) where no anchored rule allows that many words."""
+    scoped to its group, or the patterns cannot be joined, the expression matches every line
+    (group None) and every rule is tried. (None, {}) where no anchored rule allows that many
+    words."""
     unions: dict[tuple[int, ...], _Anchored] = {}
     out = []
     for words in range(max_words + 1):
@@ -643,7 +644,10 @@ def _anchored_union(rules: tuple[LineRule, ...], chosen: tuple[int, ...]) -> _An
         f"r{i}": tuple(rule for j, rule in enumerate(rules) if j >= i or not rule.anchored)
         for i in chosen
     }
-    return re.compile("|".join(parts)), after
+    try:
+        return re.compile("|".join(parts)), after
+    except re.error:  # patterns that cannot be joined (the same group name in two)
+        return re.compile(""), {None: rules}
 
 
 def _byline_author(lines: list[Line]) -> str | None:

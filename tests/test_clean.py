@@ -300,6 +300,15 @@ _RULE_SETS = {
     "verbose": _numbered(
         (*RULES[:5], LineRule("v", re.compile(r"^ share \W* $", re.X)), *RULES[5:])
     ),
+    # Two patterns with a group of the same name, which cannot be joined into one expression.
+    "same group names": _numbered(
+        (
+            *RULES[:3],
+            LineRule("g", re.compile(r"^(?P<word>share)\W*$", re.I)),
+            LineRule("h", re.compile(r"^(?P<word>tweet)\W*$", re.I)),
+            *RULES[3:],
+        )
+    ),
 }
 
 
