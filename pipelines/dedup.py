@@ -264,18 +264,6 @@ class _Index:
         cols = self.cols
         return IndexEntry(cols.ids[row], cols.urls[row], cols.runs[int(cols.run_of_row[row])])
 
-    def find_url(self, url_key: str) -> int | None:
-        return self.by_url.find(url_key) if self.by_url is not None else None
-
-    def find_hash(self, text_hash: str) -> int | None:
-        return self.by_hash.find(text_hash) if self.by_hash is not None else None
-
-    def find_url_hash(self, value: np.uint64) -> int | None:
-        return self.by_url.find_hash(value) if self.by_url is not None else None
-
-    def find_text_hash(self, value: np.uint64) -> int | None:
-        return self.by_hash.find_hash(value) if self.by_hash is not None else None
-
 
 class SignatureRows(Protocol):
     """Signatures looked up by row: an (n, num_perm) array, or a file read a row at a time."""
