@@ -125,10 +125,10 @@ def _title_words(title: str) -> tuple[list[str], str, bool, str]:
     """The title's words lower-cased, its first word case-folded (a line that `_title_re`
     matches holds it, case-folded), whether the words are ASCII (`_title_slot`) — only they
     make `_title_re`, whatever separates them — and the lower-cased words joined by spaces."""
-    words = [w.lower() for w in _WORD.findall(title)]
-    ascii_words = "".join(words).isascii()
-    first_folded = _WORD.findall(title)[0].casefold() if words else ""
-    return words, first_folded, ascii_words, " ".join(words)
+    found = _WORD.findall(title)
+    words = [w.lower() for w in found]
+    first_folded = found[0].casefold() if found else ""
+    return words, first_folded, "".join(found).isascii(), " ".join(words)
 
 
 # The only characters that `re.I` matches with an ASCII letter or that lower-case into ASCII or
