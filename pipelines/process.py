@@ -18,7 +18,6 @@ from pipelines.clean import Cleaner
 from pipelines.config import ProcessOptions
 from pipelines.filters import min_words
 from pipelines.minhash import Permutations
-from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
 from pipelines.readers.files import read_file
 from pipelines.records import Document, Page, Reject
 from pipelines.templates import TemplateModel, line_keys
@@ -152,6 +151,11 @@ def strip_templates(
     signed; documents left too short become rejects. Hashes of changed documents are
     recomputed; a document keeps a signature it has (`process_batch` makes none when
     templates are on). One row group in memory at a time."""
+    # Imported here, not at the top: the fork server that imports this module for the workers
+    # must start no thread (pyarrow starts its allocator's), or a worker forked from it could
+    # inherit a lock that no thread of its own will release (`pipelines.workers`).
+    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
+
     rejects: list[Reject] = []
     with RowWriter(out, SPOOL_SCHEMA) as writer:
         for group in groups:

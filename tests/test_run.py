@@ -207,3 +207,16 @@ def test_worker_processes_import_no_storage_dedup_or_orchestration_library() -> 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads listed by /proc")
+def test_the_fork_server_imports_the_worker_modules_without_starting_a_thread() -> None:
+    # Workers are forked from a server that has imported these modules (`pipelines.workers`):
+    # a thread running there at a fork (pyarrow's allocator starts one on import) could hold a
+    # lock that nothing in the forked worker would ever release.
+    from pipelines.workers import WORKER_MODULES, _context
+
+    _context()  # sets what the server inherits (OPENBLAS_NUM_THREADS)
+    code = f"import os, {', '.join(WORKER_MODULES)}\nprint(len(os.listdir('/proc/self/task')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"
