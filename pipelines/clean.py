@@ -43,21 +43,34 @@ def normalize(text: str) -> str:
     >>> normalize("Xi, Putin  Discuss — Relations!")
     'xi putin discuss relations'
     """
-    if text.isascii() or not _has_word_char(_ASCII_RUNS.sub("", text)):
+    raw = _ascii_words(text)
+    if raw is not None:
         # Every word is ASCII (other characters are punctuation, which no lower-casing turns
         # into a letter: tested over all of Unicode): one table lower-cases the letters and
         # blanks the rest, UTF-8's bytes of other characters included — three times faster
         # than the expression.
-        blanked = text.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS)
-        return " ".join(blanked.decode("ascii").split())
+        return " ".join(raw.translate(_ASCII_WORDS).decode("ascii").split())
     return " ".join(_WORD.findall(text.lower()))
+
+
+def _ascii_words(text: str) -> bytes | None:
+    """The text in UTF-8 if all its words are ASCII (no character outside ASCII is one that
+    `\\w` matches), else None."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) == len(text):  # ASCII
+        return raw
+    # In UTF-8 a character outside ASCII is bytes ≥ 0x80 only: deleting the ASCII bytes leaves
+    # exactly those characters, in one C loop (an expression over the ASCII runs took 4 times
+    # as long on the bench's texts).
+    others = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    return None if _has_word_char(others) else raw
 
 
 # ASCII letters lower-cased, digits and "_" kept (`\w` in ASCII), every other byte a space.
 _ASCII_WORDS = bytes(
     b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b == 95 else 32 for b in range(128)
 ).ljust(256, b" ")
-_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+_ASCII_BYTES = bytes(range(128))
 
 
 def _has_word_char(text: str) -> bool:
@@ -484,11 +497,13 @@ class Cleaner:
         author = doc.author or _byline_author(lines)
         # Lines are joined by newlines, which no word spans: the text's normalized form is its
         # lines' normalized forms joined (`text_hash(kept)`, tested), and its words are its
-        # lines' words — for an ASCII line, the words of its normalized form (tested).
+        # lines' words — where those are ASCII, the words of its normalized form (tested).
         forms = [_normalized_line(line) for line in kept_lines]
         normalized = " ".join(n for n in forms if n)
         words = sum(
-            (n.count(" ") + 1 if n else 0) if line.isascii() else word_count(line)
+            (n.count(" ") + 1 if n else 0)
+            if line.isascii() or _ascii_words(line) is not None
+            else word_count(line)
             for line, n in zip(kept_lines, forms, strict=True)
         )
         return replace(
