@@ -29,6 +29,7 @@ __all__ = [
     "LineRule",
     "join_lines",
     "normalize",
+    "normalized_line",
     "text_hash",
     "word_count",
     "words",
@@ -118,8 +119,9 @@ def _hash_normalized(normalized: str) -> str:
     return hashlib.sha1(normalized.encode("utf-8")).hexdigest()
 
 
-# A document's lines are normalized by several passes and again for its hash: each once.
-_normalized_line = functools.lru_cache(maxsize=1024)(normalize)
+# A document's lines are normalized by several passes, again for its hash and by its template
+# keys (`templates.line_keys`, which a worker computes right after cleaning): each once.
+normalized_line = functools.lru_cache(maxsize=1024)(normalize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +500,7 @@ class Cleaner:
         # Lines are joined by newlines, which no word spans: the text's normalized form is its
         # lines' normalized forms joined (`text_hash(kept)`, tested), and its words are its
         # lines' words — where those are ASCII, the words of its normalized form (tested).
-        forms = [_normalized_line(line) for line in kept_lines]
+        forms = [normalized_line(line) for line in kept_lines]
         normalized = " ".join(n for n in forms if n)
         words = sum(
             (n.count(" ") + 1 if n else 0)
@@ -559,7 +561,7 @@ class Cleaner:
         seen_first = False
         out: list[Line] = []
         for line in lines:
-            key = _normalized_line(line.text)
+            key = normalized_line(line.text)
             if line.kept and key and key in targets:
                 out.append(Line(line.text, "title_repeat"))
                 continue
@@ -578,7 +580,7 @@ class Cleaner:
         seen: set[str] = set()
         repeat: list[int] = []  # positions of kept long lines seen before on the page
         for i, line in enumerate(lines):
-            key = _normalized_line(line.text) if line.kept else ""
+            key = normalized_line(line.text) if line.kept else ""
             if len(key.split()) >= _REPEAT_MIN_WORDS:
                 if key in seen:
                     repeat.append(i)

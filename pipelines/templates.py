@@ -30,7 +30,7 @@ from itertools import islice
 import numpy as np
 import numpy.typing as npt
 
-from pipelines.clean import Line, join_lines, normalize, text_hash, word_count
+from pipelines.clean import Line, join_lines, normalize, normalized_line, text_hash, word_count
 from pipelines.config import TemplateOptions
 from pipelines.records import Document
 
@@ -171,7 +171,7 @@ def _title_slot(line: str, title: str) -> str:
         # An occurrence is a run of the line's words, so the title's words joined by spaces
         # occur in the line's words joined by spaces (`normalize`, equal for a line without
         # traps): most lines that hold the first word are rejected here, without the loop.
-        if words[0] not in low or joined not in normalize(line):
+        if words[0] not in low or joined not in normalized_line(line):
             return line
         tokens = [m.span() for m in _WORD.finditer(low)]
         first, middle, last = words[0], words[1:-1], words[-1]
