@@ -63,7 +63,7 @@ from pipelines.config import ExtractOptions
 from pipelines.records import Document, Page, Reject, document_id
 from pipelines.urls import canonical_url, domain_of, url_key
 
-__all__ = ["ExtractTimeout", "extract"]
+__all__ = ["ExtractTimeout", "extract", "time_limit", "time_limits"]
 
 _HTML_LANG = re.compile(
     r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
@@ -78,26 +78,43 @@ class ExtractTimeout(BaseException):
     """
 
 
+def _expire(signum: int, frame: object) -> None:
+    raise ExtractTimeout
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise `ExtractTimeout` if the block runs longer than `seconds`.
 
     Uses SIGALRM, so the limit applies only on a process's main thread — where contentpipe's
     worker processes run extraction. Elsewhere (inline runs in a thread) the block is unlimited.
+    Inside `time_limits`, the handler is already in place: only the timer is set.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def expire(signum: int, frame: object) -> None:
-        raise ExtractTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
+    installed = signal.getsignal(signal.SIGALRM) is _expire
+    previous = None if installed else signal.signal(signal.SIGALRM, _expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        if not installed:
+            signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def time_limits() -> Iterator[None]:
+    """Keep `time_limit`'s handler in place for a block of many extractions (a worker's batch):
+    swapping it in and out for every page cost two thirds of a page's limit (~9 of 13 µs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _expire)
+    try:
+        yield
+    finally:
         signal.signal(signal.SIGALRM, previous)
 
 

@@ -90,23 +90,26 @@ def process_batch(batch: Batch) -> Processed:
             else:
                 pages.append(item)
     out.pages_read = len(pages)
-    for page in pages + batch.pages:
-        try:
-            result = _process_page(page, batch, cleaner)
-        except Exception as exc:  # one page's bug must not sink the run: record it instead
-            result = Reject(
-                page.url,
-                page.source,
-                page.source_id,
-                "process",
-                "internal_error",
-                f"{page.url}: {type(exc).__name__}: {exc}",
-                batch.run_id,
-            )
-        if isinstance(result, Reject):
-            out.rejects.append(result)
-        else:
-            out.docs.append(result)
+    from pipelines.extract import time_limits  # as in `_process_page`
+
+    with time_limits():
+        for page in pages + batch.pages:
+            try:
+                result = _process_page(page, batch, cleaner)
+            except Exception as exc:  # one page's bug must not sink the run: record it instead
+                result = Reject(
+                    page.url,
+                    page.source,
+                    page.source_id,
+                    "process",
+                    "internal_error",
+                    f"{page.url}: {type(exc).__name__}: {exc}",
+                    batch.run_id,
+                )
+            if isinstance(result, Reject):
+                out.rejects.append(result)
+            else:
+                out.docs.append(result)
     return out
 
 

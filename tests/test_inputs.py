@@ -221,3 +221,32 @@ def test_extraction_time_limit_rejects_the_page_not_the_run() -> None:
         "r",
     )
     assert not isinstance(ok, Reject)
+
+
+def test_time_limits_keep_the_handler_for_a_batch_then_restore_it() -> None:
+    """A worker's batch installs the alarm handler once (`time_limits`); each page's limit still
+    fires, leaves the handler in place for the next page, and the caller's handler is back
+    after the batch."""
+    import signal
+
+    from pipelines.config import ExtractOptions
+    from pipelines.extract import extract, time_limits
+
+    body = "<html><body>" + "<div><p>deep text block with words</p>" * 3000 + "</div>" * 3000
+    slow = Page(url="https://slow.example/a", body=body + "</body></html>", source="slow.html")
+    fine = Page(
+        url="https://ok.example/b",
+        body=f"<html><body><article><p>{article('ok')}</p></article></body></html>",
+        source="ok.html",
+    )
+    before = signal.getsignal(signal.SIGALRM)
+    with time_limits():
+        inside = signal.getsignal(signal.SIGALRM)
+        assert inside is not before
+        for _ in range(2):
+            late = extract(slow, ExtractOptions(timeout_seconds=0.001), "r")
+            assert isinstance(late, Reject) and late.reason == "extract_timeout"
+            assert signal.getsignal(signal.SIGALRM) is inside
+            assert not isinstance(extract(fine, ExtractOptions(), "r"), Reject)
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no alarm left armed
+    assert signal.getsignal(signal.SIGALRM) is before
