@@ -21,9 +21,11 @@ from pipelines.minhash import Permutations
 from pipelines.readers.files import read_file
 from pipelines.records import Document, Page, Reject
 from pipelines.templates import TemplateModel, line_keys
+from pipelines.urls import url_key
 
 __all__ = [
     "Batch",
+    "Candidate",
     "Processed",
     "StripJob",
     "Stripped",
@@ -49,17 +51,19 @@ class Batch:
     files: list[str] = field(default_factory=list)
 
 
+# A document with its URL key, signature (b"" until the strip pass signs it) and line keys.
+Candidate = tuple[Document, str, bytes, list[int]]
+
+
 @dataclass
 class Processed:
-    docs: list[tuple[Document, bytes, list[int]]]
+    docs: list[Candidate]
     rejects: list[Reject]
     files_read: int = 0
     pages_read: int = 0  # of `files`
 
 
-def _process_page(
-    page: Page, batch: Batch, cleaner: Cleaner
-) -> tuple[Document, bytes, list[int]] | Reject:
+def _process_page(page: Page, batch: Batch, cleaner: Cleaner) -> Candidate | Reject:
     # Imported on first use (in worker processes, by `workers.warm_up`): the parent process,
     # which hands batches to its workers, never loads trafilatura.
     from pipelines.extract import extract
@@ -71,11 +75,12 @@ def _process_page(
     kept = min_words(doc, batch.options.min_words)
     if isinstance(kept, Reject):
         return kept
+    key = url_key(doc.canonical_url)  # here, not in the parent: the extractor just made it
     if not batch.options.templates.enabled:
-        return doc, _sign(doc.text, batch.options, batch.permutations), []
+        return doc, key, _sign(doc.text, batch.options, batch.permutations), []
     # Signed later, once its template lines are gone (`strip_templates`): a signature made
     # here would be thrown away for every page a site template changes.
-    return doc, b"", line_keys(doc.text, doc.title)
+    return doc, key, b"", line_keys(doc.text, doc.title)
 
 
 def process_batch(batch: Batch) -> Processed:

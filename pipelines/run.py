@@ -266,10 +266,8 @@ def process_shard(
                 counts["pages"] += processed.pages_read
                 for rej in processed.rejects:
                     reject(rej)
-                for doc, sig, keys in processed.docs:
-                    docs.write(
-                        doc, url_key=url_key(doc.canonical_url), signature=sig, line_keys=keys
-                    )
+                for doc, key, sig, keys in processed.docs:
+                    docs.write(doc, url_key=key, signature=sig, line_keys=keys)
                     counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
                     for rule, n in doc.removed_by_rule.items():
                         counts[f"removed_by_rule.{rule}"] += n

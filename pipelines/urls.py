@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -24,6 +25,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
+@functools.lru_cache(maxsize=256)  # a worker asks for a document's key twice in a row
 def url_key(canonical: str) -> str:
     """The identity of a canonical URL for deduplication: scheme, `www.` and a trailing slash
     do not make two URLs different articles.

@@ -22,6 +22,7 @@ from pipelines.dedup import signature
 from pipelines.run import ingest
 from pipelines.storage import store_for
 from pipelines.templates import TemplateModel, count_pages, line_keys, mask
+from pipelines.urls import url_key
 from tests.conftest import DEMO_SITE
 from tests.helpers import rows
 
@@ -286,14 +287,15 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
     pages = [p for f in sorted(src.iterdir()) for p in read_input(str(f))]
     perms = dedup.permutations(OPTS.dedup.num_perm)
     processed = process_batch(Batch(pages, OPTS, "run", perms))
-    assert len(processed.docs) == 6 and all(sig == b"" for _, sig, _ in processed.docs)
+    assert len(processed.docs) == 6 and all(sig == b"" for _, _, sig, _ in processed.docs)
     spool = tmp_path / "spool.parquet"
     with RowWriter(spool, SPOOL_SCHEMA, batch_rows=2) as writer:
-        for doc, sig, keys in processed.docs:
-            writer.write(doc, url_key=doc.canonical_url, signature=sig, line_keys=keys)
+        for doc, key, sig, keys in processed.docs:
+            assert key == url_key(doc.canonical_url)
+            writer.write(doc, url_key=key, signature=sig, line_keys=keys)
     assert row_groups(spool) == 3
     model = TemplateModel.learn(
-        [count_pages((d.domain, d.title, k) for d, _, k in processed.docs)], TemplateOptions()
+        [count_pages((d.domain, d.title, k) for d, _, _, k in processed.docs)], TemplateOptions()
     )
     assert model.templates
 
