@@ -28,6 +28,7 @@ __all__ = [
     "TEMPLATE_SCHEMA",
     "RowWriter",
     "StringColumn",
+    "TemplateCounts",
     "file_metadata",
     "iter_index_batches",
     "iter_row_groups",
@@ -40,11 +41,13 @@ __all__ = [
     "row_groups",
     "schema_of",
     "sum_template_counts",
+    "template_count_table",
     "write_columns",
     "write_index_segment",
     "write_rows",
     "write_selected_rows",
     "write_template_count_columns",
+    "write_template_counts",
 ]
 
 T = TypeVar("T")
@@ -107,6 +110,30 @@ TEMPLATE_SCHEMA = pa.schema(_TEMPLATE_COLUMNS)
 TEMPLATE_PAGES_SCHEMA = pa.schema([pa.field("url_key", pa.string())])
 
 
+# Per-site key page counts in memory, as `template_count_table` makes them.
+TemplateCounts = pa.Table
+
+
+def template_count_table(
+    sites: Sequence[str],
+    site: npt.NDArray[np.int32],
+    key: npt.NDArray[np.uint64],
+    pages: npt.NDArray[np.int64],
+) -> TemplateCounts:
+    """Per-site key page counts (`pipelines.templates.count_page_columns`) as a table."""
+    names = pa.DictionaryArray.from_arrays(site, pa.array(list(sites), pa.string()))
+    return pa.table(
+        {"site": names.cast(pa.string()), "key": pa.array(key), "pages": pa.array(pages)},
+        schema=TEMPLATE_SCHEMA,
+    )
+
+
+def write_template_counts(path: Path, table: TemplateCounts) -> int:
+    """Write a `template_count_table`; returns the row count."""
+    pq.write_table(table, path, compression="zstd", row_group_size=16_384)
+    return int(table.num_rows)
+
+
 def write_template_count_columns(
     path: Path,
     sites: Sequence[str],
@@ -116,21 +143,18 @@ def write_template_count_columns(
 ) -> int:
     """Write per-site key page counts (`pipelines.templates.count_page_columns`); returns the
     row count."""
-    names = pa.DictionaryArray.from_arrays(site, pa.array(list(sites), pa.string()))
-    table = pa.table(
-        {"site": names.cast(pa.string()), "key": pa.array(key), "pages": pa.array(pages)},
-        schema=TEMPLATE_SCHEMA,
-    )
-    pq.write_table(table, path, compression="zstd", row_group_size=16_384)
-    return table.num_rows
+    return write_template_counts(path, template_count_table(sites, site, key, pages))
 
 
-def sum_template_counts(paths: Sequence[Path], min_pages: int) -> dict[str, dict[int, int]]:
-    """Sum the counts of several runs; keep each site's page count (key 0) and the keys seen
-    on at least `min_pages` pages. Aggregated in Arrow: the rows can be millions."""
-    if not paths:
+def sum_template_counts(
+    paths: Sequence[Path], min_pages: int, tables: Sequence[TemplateCounts] = ()
+) -> dict[str, dict[int, int]]:
+    """Sum the counts of several runs (files, and `tables` in memory); keep each site's page
+    count (key 0) and the keys seen on at least `min_pages` pages. Aggregated in Arrow: the
+    rows can be millions."""
+    if not paths and not tables:
         return {}
-    table = pa.concat_tables(pq.read_table(p, schema=TEMPLATE_SCHEMA) for p in paths)
+    table = pa.concat_tables([*tables, *(pq.read_table(p, schema=TEMPLATE_SCHEMA) for p in paths)])
     summed = table.group_by(["site", "key"]).aggregate([("pages", "sum")])
     # Only the few recurrent keys become Python objects: filter in Arrow first.
     keys = summed["key"].to_numpy()

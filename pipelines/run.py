@@ -19,7 +19,7 @@ import platform
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +55,7 @@ from pipelines.parquet import (
     TEMPLATE_PAGES_SCHEMA,
     RowWriter,
     StringColumn,
+    TemplateCounts,
     file_metadata,
     iter_index_batches,
     iter_row_groups,
@@ -66,11 +67,13 @@ from pipelines.parquet import (
     release_memory,
     row_groups,
     sum_template_counts,
+    template_count_table,
     write_columns,
     write_index_segment,
     write_rows,
     write_selected_rows,
     write_template_count_columns,
+    write_template_counts,
 )
 from pipelines.process import Batch, StripJob, process_batch, strip_job
 from pipelines.readers import read_in_worker, read_inputs
@@ -456,7 +459,8 @@ def _learn_templates(
     pages: Path,
     tmp: Path,
     options: ProcessOptions,
-) -> TemplateModel:
+    writer: ThreadPoolExecutor,
+) -> tuple[TemplateModel, Future[None]]:
     """Count this run's line keys per site into `local` (its index segment; the pages counted
     go to `pages`) and learn the templates from it plus the committed runs' segments."""
     # A page counts once, ever: not again if an earlier run counted its URL or published its
@@ -497,10 +501,17 @@ def _learn_templates(
                 keys[np.repeat(counts_page, np.diff(offsets))],
             )
     counts = counter.counts()
-    write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
+    table = template_count_table(counts.sites, counts.site, counts.key, counts.pages)
     del counts
-    write_columns(pages, {"url_key": counted}, TEMPLATE_PAGES_SCHEMA)
-    return _template_model(store, runs, [local], tmp, options)
+
+    def write() -> None:
+        write_template_counts(local, table)
+        write_columns(pages, {"url_key": counted}, TEMPLATE_PAGES_SCHEMA)
+
+    # The model is learned from the counts in memory; the files are written on `writer`'s
+    # thread meanwhile (Arrow compresses without the GIL), while the workers strip.
+    written = writer.submit(write)
+    return _template_model(store, runs, [], tmp, options, [table]), written
 
 
 def _counted_pages(store: Store, runs: set[str], tmp: Path) -> Keys:
@@ -515,7 +526,12 @@ def _counted_pages(store: Store, runs: set[str], tmp: Path) -> Keys:
 
 
 def _template_model(
-    store: Store, runs: set[str], paths: list[Path], tmp: Path, options: ProcessOptions
+    store: Store,
+    runs: set[str],
+    paths: list[Path],
+    tmp: Path,
+    options: ProcessOptions,
+    tables: Sequence[TemplateCounts] = (),
 ) -> TemplateModel:
     paths = list(paths)
     for key in store.list_keys(f"{TEMPLATES_PREFIX}/"):
@@ -524,7 +540,7 @@ def _template_model(
             paths.append(tmp / f"templates-{run}.parquet")
             store.get_file(key, paths[-1])
     return TemplateModel.learn(
-        [sum_template_counts(paths, options.templates.min_pages)], options.templates
+        [sum_template_counts(paths, options.templates.min_pages, tables)], options.templates
     )
 
 
@@ -599,21 +615,25 @@ def publish(
         template_rejects: list[Reject] = []
         if options.templates.enabled:
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
-            model = _learn_templates(store, spools, runs_before, dedup, local, pages, tmp, options)
-            perms = permutations(options.dedup.num_perm)
-            # A job per row group (≤ 2,000 documents): the workers share a spool's work however
-            # few shards the run has; the stripped parts replace the spools, in order.
-            jobs = [
-                StripJob(path, [g], tmp / f"{path.stem}.{g:05d}.parquet", model, options, perms)
-                for path in spools
-                for g in range(row_groups(path))
-            ]
-            for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
-                counts.update(stripped.counts)
-                template_rejects.extend(stripped.rejects)
-            for path in spools:
-                path.unlink()
-            spools = [job.out for job in jobs]
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="templates") as writer:
+                model, counts_written = _learn_templates(
+                    store, spools, runs_before, dedup, local, pages, tmp, options, writer
+                )
+                perms = permutations(options.dedup.num_perm)
+                # A job per row group (≤ 2,000 documents): the workers share a spool's work however
+                # few shards the run has; the stripped parts replace the spools, in order.
+                jobs = [
+                    StripJob(path, [g], tmp / f"{path.stem}.{g:05d}.parquet", model, options, perms)
+                    for path in spools
+                    for g in range(row_groups(path))
+                ]
+                for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
+                    counts.update(stripped.counts)
+                    template_rejects.extend(stripped.rejects)
+                for path in spools:
+                    path.unlink()
+                spools = [job.out for job in jobs]
+                counts_written.result()
             for prefix, path in ((TEMPLATES_PREFIX, local), (TEMPLATE_PAGES_PREFIX, pages)):
                 segment = f"{prefix}/run={run_id}.parquet"
                 store.put_file(segment, path)
