@@ -525,7 +525,7 @@ class Cleaner:
         ]
 
     def _rule_for(self, text: str) -> str | None:
-        words = len(text.split())
+        words = _token_count(text)
         lower = text.lower()
         if words <= self._max_words:
             anchored, after = self._anchored_for[words]
@@ -581,7 +581,7 @@ class Cleaner:
         repeat: list[int] = []  # positions of kept long lines seen before on the page
         for i, line in enumerate(lines):
             key = normalized_line(line.text) if line.kept else ""
-            if len(key.split()) >= _REPEAT_MIN_WORDS:
+            if key and key.count(" ") + 1 >= _REPEAT_MIN_WORDS:  # `normalize`: single spaces
                 if key in seen:
                     repeat.append(i)
                 seen.add(key)
@@ -665,6 +665,16 @@ def _anchored_union(rules: tuple[LineRule, ...], chosen: tuple[int, ...]) -> _An
         return re.compile("|".join(parts)), after
     except re.error:  # patterns that cannot be joined (the same group name in two)
         return re.compile(""), {None: rules}
+
+
+def _token_count(line: str) -> int:
+    """`len(line.split())`, without making the tokens where the line's only whitespace is
+    single spaces between words (every other character `split` splits on is unprintable)."""
+    if not line:
+        return 0
+    if line.isprintable() and "  " not in line and line[0] != " " and line[-1] != " ":
+        return line.count(" ") + 1
+    return len(line.split())
 
 
 def _byline_author(lines: list[Line]) -> str | None:

@@ -433,3 +433,20 @@ def test_normalize_is_the_lower_cased_words_of_any_text() -> None:
         if n % 2:  # mostly ASCII, as most lines are
             text = "".join(ch if rng.random() < 0.1 else rng.choice(alphabet[:384]) for ch in text)
         assert normalize(text) == definition(text), repr(text)
+
+
+def test_token_count_is_the_number_of_whitespace_separated_tokens() -> None:
+    """`_token_count` counts spaces where a line's only whitespace is single spaces: exact only
+    if every other character `str.split` splits on is unprintable (checked over all of
+    Unicode), and equal to `len(line.split())` on random lines."""
+    from pipelines.clean import _token_count
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if char.isspace() and char != " ":
+            assert not char.isprintable(), hex(code)
+    rng = random.Random(11)
+    alphabet = list("ab. ,") * 4 + list("  \t\n\u00a0\u2009\u3000\x1c\x85\u200b\xad—é東")
+    for _ in range(20_000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert _token_count(line) == len(line.split()), repr(line)
