@@ -123,6 +123,7 @@ def time_limits() -> Iterator[None]:
 # text is counted: a looser bound is still a bound). Plain strings: no element proxy per node.
 _READABLE_TEXT = XPath("//*[not(self::script or self::style)]/text()", smart_strings=False)
 _HAS_PARAGRAPH_TEXT = XPath("boolean(.//p//text())")
+_FEWER_TABLES_THAN_PARAGRAPHS = XPath("count(.//table) <= count(.//p)")  # counted in C
 
 
 def _readable_length_bound(raw_tree: Any) -> int:
@@ -139,7 +140,7 @@ def _readable_length_bound(raw_tree: Any) -> int:
 def _word_chars_and_separators(texts: list[str]) -> int:
     """Σ over `texts` of (non-space characters + words): joined by a space, no word spans two."""
     words = " ".join(texts).split()
-    return sum(map(len, words)) + len(words)
+    return len("".join(words)) + len(words)
 
 
 def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extractor) -> bool:
@@ -154,7 +155,7 @@ def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extrac
         options.focus != "recall"
         and bool(text)
         and bool(_HAS_PARAGRAPH_TEXT(body))
-        and len(body.findall(".//table")) <= len(body.findall(".//p"))
+        and bool(_FEWER_TABLES_THAN_PARAGRAPHS(body))
         and _readable_length_bound(raw_tree) <= 2 * len(text)
     )
 
