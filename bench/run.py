@@ -266,6 +266,10 @@ def main() -> None:
     results["startup_plain_s"] = timed(ingest_cmd([str(one)], str(WORK / "o2"), w, False))
     results["b_local_prefect_s"] = timed(ingest_cmd([str(pages)], str(WORK / "local"), w, True))
     results["b_local_plain_s"] = timed(ingest_cmd([str(pages)], str(WORK / "local2"), w, False))
+    # Where that run's wall time went, from its manifest (`timings_s`).
+    (manifest,) = (WORK / "local2" / "runs").glob("*.json")
+    phases = json.loads(manifest.read_text())["timings_s"]
+    results.update({f"b_phase_{k}_s": v for k, v in phases.items()})
 
     print("(b) one core, in process ...", flush=True)
     core = one_core(pages, min(n, 2_000))
@@ -335,6 +339,15 @@ def main() -> None:
             f"| {label} | {t:.1f} s = {t / base:.2f}x (a); {per_page:.2f} ms/page "
             f"after {fixed:.1f} s fixed start-up |"
         )
+    # Imported here: the floor's spawned workers re-import this module, and must not pay for it.
+    from pipelines.run import PUBLISH_PHASES
+
+    shards = results["b_local_plain_s"] - results["b_phase_publish_s"]
+    steps = ", ".join(f"{k} {results[f'b_phase_{k}_s']:.2f}" for k in PUBLISH_PHASES)
+    print(
+        f"| (b) --no-prefect, where the time went (manifest) | start-up and shards "
+        f"{shards:.1f} s; publish {results['b_phase_publish_s']:.1f} s ({steps}) |"
+    )
     print(
         f"| (b) one core, in process, first {results['b1_pages']:,.0f} pages | bare "
         f"{results['b1_bare_ms']:.2f} ms/page, contentpipe {results['b1_ours_ms']:.2f} ms/page "

@@ -255,7 +255,7 @@ def _wait_for(api: TemporaryAPI | None) -> None:
 
 
 def _print_summary(report: RunReport) -> None:
-    from flows.summary import summary_rows
+    from flows.summary import summary_rows, timings_line
 
     table = Table(title=f"run {report.run_id}", show_header=False)
     table.add_column("metric")
@@ -264,6 +264,8 @@ def _print_summary(report: RunReport) -> None:
         table.add_row(row["metric"], f"{row['count']:,}")
     out = Console(soft_wrap=True)
     out.print(table)
+    if report.timings:
+        out.print(f"time:     {timings_line(report.timings)}", highlight=False)
     out.print(f"output:   {report.out}")
     out.print(f"manifest: {report.manifest}")
     glob = f"{report.out}/records/*/*/*.parquet"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.run import RunReport
+from pipelines.run import PUBLISH_PHASES, RunReport
 
-__all__ = ["summary_markdown", "summary_rows"]
+__all__ = ["summary_markdown", "summary_rows", "timings_line"]
 
 
 def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
@@ -63,6 +63,27 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return rows
 
 
+def timings_line(timings: dict[str, float]) -> str:
+    """Where a run's wall time went, in one line ("" for a report without timings).
+
+    >>> timings_line({"shards": 11.3, "shard_longest": 1.3, "index": 0.0, "strip": 0.71,
+    ...               "dedup": 0.16, "write": 0.14, "publish": 1.14})
+    'shards 11.3 s in all (longest 1.3 s); publish 1.1 s: strip 0.7, dedup 0.2, write 0.1'
+    """
+    if not timings:
+        return ""
+    phases = ", ".join(
+        f"{phase} {timings[phase]:.1f}"
+        for phase in PUBLISH_PHASES
+        if timings.get(phase, 0.0) >= 0.05
+    )
+    return (
+        f"shards {timings.get('shards', 0.0):.1f} s in all "
+        f"(longest {timings.get('shard_longest', 0.0):.1f} s); "
+        f"publish {timings.get('publish', 0.0):.1f} s" + (f": {phases}" if phases else "")
+    )
+
+
 def summary_markdown(report: RunReport) -> str:
     lines = [
         f"# Ingest run `{report.run_id}`",
@@ -71,8 +92,10 @@ def summary_markdown(report: RunReport) -> str:
         f"- manifest: `{report.manifest}`",
         f"- records: {report.counts.get('records', 0)}, duplicates: "
         f"{report.counts.get('duplicates', 0)}, rejected: {report.counts.get('rejected', 0)}",
-        "",
     ]
+    if report.timings:
+        lines.append(f"- time: {timings_line(report.timings)}")
+    lines.append("")
     if report.duplicates_sample:
         lines += ["| url | duplicate of | method | similarity |", "|---|---|---|---|"]
         lines += [

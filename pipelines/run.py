@@ -18,9 +18,11 @@ import os
 import platform
 import secrets
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -84,6 +86,7 @@ from pipelines.urls import url_key
 from pipelines.workers import map_ordered, resolve_workers, warm_up
 
 __all__ = [
+    "PUBLISH_PHASES",
     "InputError",
     "Plan",
     "RunReport",
@@ -129,6 +132,7 @@ class ShardReport:
     docs_key: str
     rejects_key: str
     counts: dict[str, int]
+    seconds: float = 0.0  # the shard's wall time
 
 
 @dataclass
@@ -139,6 +143,8 @@ class RunReport:
     counts: dict[str, int]
     files: dict[str, list[str]]
     duplicates_sample: list[dict[str, Any]] = field(default_factory=list)
+    # Wall seconds: the shards' in all and the longest's, then each publish phase (`_timed`).
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _pending_key(run_id: str) -> str:
@@ -232,6 +238,7 @@ def process_shard(
     Documents stream to the spool as they come back from the workers: memory stays flat
     whatever the shard size.
     """
+    started = time.perf_counter()
     warm_up(resolve_workers(options.workers))
     store = store_for(out)
     counts: Counter[str] = Counter()
@@ -278,7 +285,8 @@ def process_shard(
         counts["candidates"] = docs.count
         store.put_file(docs_key, docs_path)
         store.put_file(rejects_key, rejects_path)
-    return ShardReport(index, docs_key, rejects_key, dict(counts))
+    seconds = round(time.perf_counter() - started, 3)
+    return ShardReport(index, docs_key, rejects_key, dict(counts), seconds)
 
 
 def committed_runs(store: Store) -> list[str]:
@@ -575,6 +583,10 @@ def _versions() -> dict[str, str]:
     return found
 
 
+# The phases of `publish` that the manifest's `timings_s` times, in order.
+PUBLISH_PHASES = ("index", "templates", "strip", "dedup", "write")
+
+
 def publish(
     run: Plan,
     reports: list[ShardReport],
@@ -584,6 +596,12 @@ def publish(
     extra: dict[str, Any] | None = None,
 ) -> RunReport:
     """Deduplicate the run's candidates and write its output; the manifest is written last."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {
+        "shards": round(sum(r.seconds for r in reports), 3),
+        "shard_longest": max((r.seconds for r in reports), default=0.0),
+        **dict.fromkeys(PUBLISH_PHASES, 0.0),  # every key in every manifest, 0 if skipped
+    }
     store = store_for(out)
     run_id, date = run.run_id, run.date
     reports = sorted(reports, key=lambda r: r.index)
@@ -603,9 +621,10 @@ def publish(
         tmp = Path(tmpdir)
         dedup = Deduplicator(options.dedup, run_id)
         runs_before = set(committed_runs(store)) - {run_id}
-        counts["index_documents"], counts["index_segments_rebuilt"] = _load_index(
-            store, dedup, runs_before, options, tmp
-        )
+        with _timed(timings, "index"):
+            counts["index_documents"], counts["index_segments_rebuilt"] = _load_index(
+                store, dedup, runs_before, options, tmp
+            )
 
         spools: list[Path] = []
         for rep in reports:
@@ -616,9 +635,10 @@ def publish(
         if options.templates.enabled:
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="templates") as writer:
-                model, counts_written = _learn_templates(
-                    store, spools, runs_before, dedup, local, pages, tmp, options, writer
-                )
+                with _timed(timings, "templates"):
+                    model, counts_written = _learn_templates(
+                        store, spools, runs_before, dedup, local, pages, tmp, options, writer
+                    )
                 perms = permutations(options.dedup.num_perm)
                 # A job per row group (≤ 2,000 documents): the workers share a spool's work however
                 # few shards the run has; the stripped parts replace the spools, in order.
@@ -627,9 +647,10 @@ def publish(
                     for path in spools
                     for g in range(row_groups(path))
                 ]
-                for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
-                    counts.update(stripped.counts)
-                    template_rejects.extend(stripped.rejects)
+                with _timed(timings, "strip"):
+                    for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
+                        counts.update(stripped.counts)
+                        template_rejects.extend(stripped.rejects)
                 for path in spools:
                     path.unlink()
                 spools = [job.out for job in jobs]
@@ -640,11 +661,13 @@ def publish(
                 files["index"].append(segment)
             counts["templates_known"] = model.template_count()
 
-        cands, signatures = _candidates(spools, options, tmp)
-        try:
-            decisions = dedup.decide_columns(cands)
-        finally:
-            signatures.close()
+        with _timed(timings, "dedup"):
+            cands, signatures = _candidates(spools, options, tmp)
+            try:
+                decisions = dedup.decide_columns(cands)
+            finally:
+                signatures.close()
+        writing = time.perf_counter()
 
         # Records and duplicates spool by spool, in candidate-row order. Kept rows are copied
         # from the spool column by column, on two threads (Arrow's reading, filtering and
@@ -719,6 +742,7 @@ def publish(
         write_index_segment(local, spools, kept_masks, run_id, metadata)
         store.put_file(_index_segment_key(run_id), local)
         files["index"].append(_index_segment_key(run_id))
+        timings["write"] = round(time.perf_counter() - writing, 3)
 
     _remove_stale(
         store,
@@ -734,6 +758,9 @@ def publish(
         files,
         [asdict(d) for d in first_dups],
     )
+    # The manifest's own write is the one step not timed: it is written last, timings in it.
+    timings["publish"] = round(time.perf_counter() - started, 3)
+    report.timings = timings
     manifest = {
         "run_id": run_id,
         "date": date,
@@ -743,12 +770,23 @@ def publish(
         "options": options.model_dump(mode="json"),
         "versions": _versions(),
         "counts": report.counts,
+        "timings_s": timings,
         "files": files,
         **{k: v for k, v in extra.items() if k not in ("counts", "files")},
     }
     _write_manifest(store, manifest_key, manifest)
     store.delete([*store.list_keys(f"_work/run={run_id}/"), _pending_key(run_id)])
     return report
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    """Add the block's wall seconds to `timings[phase]` (the manifest's `timings_s`)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = round(timings.get(phase, 0.0) + time.perf_counter() - start, 3)
 
 
 def _remove_stale(store: Store, prefixes: list[str], files: dict[str, list[str]]) -> None:

@@ -36,6 +36,7 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     assert done.returncode == 0, done.stderr[-3000:]
     assert "records written" in done.stdout and "crawl.pages written" in done.stdout
     assert "read_parquet(" in done.stdout
+    assert re.search(r"time: +shards [\d.]+ s in all \(longest [\d.]+ s\); publish", done.stdout)
     # It went through Prefect, against the API server the command started as it began
     # (`flows.server`); once the command is over, nothing listens there any more.
     found = re.search(r"Starting temporary server on http://127\.0\.0\.1:(\d+)/api", done.stderr)

@@ -100,6 +100,14 @@ def test_manifest_lists_files_counts_config_versions(out: str, seeds: Path) -> N
     for keys in manifest["files"].values():
         for key in keys:
             assert store.exists(key)
+    # Where the run's time went: each publish phase within publish's own wall time.
+    timings = manifest["timings_s"]
+    assert timings == report.timings
+    phases = ["index", "templates", "strip", "dedup", "write"]
+    assert set(timings) == {"shards", "shard_longest", *phases, "publish"}
+    assert 0 < timings["shard_longest"] <= timings["shards"]
+    assert all(timings[phase] >= 0 for phase in phases)
+    assert sum(timings[phase] for phase in phases) <= timings["publish"]
     # Nothing temporary is left behind.
     assert not [k for k in listing(out) if k.startswith(("_work/", "runs/_pending/"))]
 
