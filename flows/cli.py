@@ -390,6 +390,9 @@ def stats(
     ] = False,
 ) -> None:
     """Runs published to an output (only runs with a manifest), their counts and duplicates."""
+    if "://" not in uri and not Path(uri).expanduser().is_dir():
+        # A mistyped path would otherwise read as an output with no runs.
+        raise _fail(f"{uri}: no such directory")
     try:
         store = store_for(uri)
         runs = committed_runs(store)

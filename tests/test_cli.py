@@ -54,6 +54,14 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     assert runs[0]["counts"]["crawl.pages_written"] == 13
 
 
+def test_stats_of_a_missing_directory_is_an_error_not_an_empty_output(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats", str(tmp_path / "typo")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'typo'}: no such directory" in " ".join(result.output.split())
+    empty = runner.invoke(app, ["stats", str(tmp_path)])  # exists, nothing published yet
+    assert empty.exit_code == 0 and "0 published run(s)" in " ".join(empty.output.split())
+
+
 def test_crawl_needs_a_source(tmp_path: Path) -> None:
     result = runner.invoke(app, ["crawl", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "give --sources FILE" in result.output
