@@ -10,6 +10,7 @@ which is what lets `extract.time_limit` use SIGALRM.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -99,8 +100,11 @@ def warm_up(workers: int, modules: tuple[str, ...] = WORKER_MODULES) -> None:
     pool = _pool(workers)
 
     def start() -> None:
-        for _ in range(workers):
-            pool.submit(_import, modules)
+        # A command that fails at once (a bad --out, say) shuts the pool down, or exits,
+        # while this runs: then there is nothing left to warm, and nothing to report.
+        with contextlib.suppress(RuntimeError):
+            for _ in range(workers):
+                pool.submit(_import, modules)
 
     # On a thread: starting a worker waits for the fork server to have imported the workers'
     # modules, which the caller's own imports can overlap.

@@ -228,3 +228,25 @@ def test_the_fork_server_imports_the_worker_modules_without_starting_a_thread() 
     code = f"import os, {', '.join(WORKER_MODULES)}\nprint(len(os.listdir('/proc/self/task')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "1"
+
+
+def test_warming_a_pool_that_has_shut_down_reports_nothing() -> None:
+    # A command that fails at once (a bad --out) ends while the warm-up thread that
+    # `flows.launch` started is still submitting to the pool: that is no error of its own.
+    import threading
+
+    from pipelines import workers
+
+    caught: list[BaseException | None] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: caught.append(args.exc_value)
+    try:
+        workers._pool(3).shutdown()  # as the command's exit does, before the thread submits
+        workers.warm_up(3)
+        for thread in threading.enumerate():
+            if thread.name == "contentpipe-warm-up":
+                thread.join(timeout=30)
+    finally:
+        threading.excepthook = previous
+        workers._shutdown()
+    assert caught == []
