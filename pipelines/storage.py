@@ -83,6 +83,8 @@ class LocalStore:
         return str(self.root / key)
 
     def check_writable(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StorageError(f"cannot write to {self.root}: it is a file, not a directory")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):

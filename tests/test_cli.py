@@ -141,6 +141,16 @@ def test_extract_explain_names_the_site_template_learned_from_the_pages(tmp_path
         (["extract", "/definitely/not/here.html"], "no such file"),
         (
             [
+                "ingest",
+                "x",
+                "--out",
+                str(DEMO_SITE / "metro-briefs-bakery-award.html"),
+                "--no-prefect",
+            ],
+            "it is a file, not a directory",
+        ),
+        (
+            [
                 "extract",
                 "--templates",
                 "{tmp}/no-output",
