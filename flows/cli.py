@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -101,8 +103,8 @@ def ingest(
             if prefect:
                 from flows.ingest import ingest as ingest_flow
 
-                _wait_for(api)
-                report = ingest_flow(sources, out, options, run_id)
+                with _flow_runs_on(api):
+                    report = ingest_flow(sources, out, options, run_id)
             else:
                 from pipelines.run import ingest as ingest_plain
 
@@ -174,8 +176,10 @@ def crawl(
         try:
             from flows.crawl import CrawlOptions
 
-            _wait_for(api)
-            report = crawl_flow(chosen, out, CrawlOptions(user_agent=user_agent), run_id)
+            with _flow_runs_on(api):
+                report = crawl_flow(chosen, out, CrawlOptions(user_agent=user_agent), run_id)
+        except typer.Exit:  # a RuntimeError too: already reported
+            raise
         except (StorageError, InputError, ValueError, RuntimeError) as exc:
             raise _fail(str(exc)) from None
     _print_summary(report)
@@ -246,12 +250,23 @@ def _temporary_api() -> TemporaryAPI | None:
     return api
 
 
-def _wait_for(api: TemporaryAPI | None) -> None:
-    if api is not None:
-        try:
-            api.wait()
-        except RuntimeError as exc:
-            raise _fail(str(exc)) from None
+@contextmanager
+def _flow_runs_on(api: TemporaryAPI | None) -> Iterator[None]:
+    """Flow runs on the command's temporary API, once it answers, without flow-run heartbeats:
+    they let a lasting server notice crashed runs, and this one stops with the command, while
+    stopping their thread ends every flow run up to a second late (it sleeps in 1 s steps).
+    Anywhere else (`api` None), Prefect's settings as they are."""
+    if api is None:
+        yield
+        return
+    try:
+        api.wait()
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from None
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        yield
 
 
 def _print_summary(report: RunReport) -> None:

@@ -54,6 +54,25 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     assert runs[0]["counts"]["crawl.pages_written"] == 13
 
 
+def test_flow_runs_on_the_temporary_api_send_no_heartbeats(tmp_path: Path) -> None:
+    """Stopping the heartbeat thread ended every flow run up to a second late; the server
+    that heartbeats report to stops with the command anyway."""
+    import prefect.flow_engine
+
+    started = "Started flow run heartbeat context"  # Prefect's debug line when it starts one
+    assert started in Path(prefect.flow_engine.__file__).read_text(encoding="utf-8")
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home"), "PREFECT_LOGGING_LEVEL": "DEBUG"}
+    env.pop("PREFECT_API_URL", None)
+    page = str(DEMO_SITE / "metro-briefs-bakery-award.html")
+    script = str(Path(sys.executable).parent / "contentpipe")
+    cmd = [script, "ingest", page, "--out", str(tmp_path / "out"), "--workers", "1"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    logs = done.stdout + done.stderr
+    assert "Starting temporary server" in logs and "Finished in state Completed" in logs
+    assert started not in logs
+
+
 def test_stats_of_a_missing_directory_is_an_error_not_an_empty_output(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", str(tmp_path / "typo")])
     assert result.exit_code == 2
