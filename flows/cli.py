@@ -401,7 +401,7 @@ def stats(
         str, typer.Argument(help="The output location: s3://bucket/prefix or a directory.")
     ] = "./data",
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the manifests' counts as JSON.")
+        bool, typer.Option("--json", help="Print the manifests' counts and timings as JSON.")
     ] = False,
 ) -> None:
     """Runs published to an output (only runs with a manifest), their counts and duplicates."""
@@ -415,9 +415,12 @@ def stats(
     except (StorageError, OSError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(
-            json.dumps([{"run_id": m["run_id"], "counts": m["counts"]} for m in manifests]) + "\n"
-        )
+        # Manifests of runs from before `timings_s` existed have none: {}.
+        rows = [
+            {"run_id": m["run_id"], "counts": m["counts"], "timings_s": m.get("timings_s", {})}
+            for m in manifests
+        ]
+        sys.stdout.write(json.dumps(rows) + "\n")
         return
     table = Table(title=f"{store.uri}: {len(runs)} published run(s)")
     for col in ("run", "date", "pages", "records", "rejected", "dup url", "dup exact", "dup near"):

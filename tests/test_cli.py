@@ -52,6 +52,7 @@ def test_demo_crawls_and_ingests_through_prefect_ephemeral_api(seeds: Path, tmp_
     runs = json.loads(result.stdout)
     assert [r["counts"]["records"] for r in runs] == [9, 5]
     assert runs[0]["counts"]["crawl.pages_written"] == 13
+    assert all(r["timings_s"]["publish"] > 0 for r in runs)
 
 
 def test_flow_runs_on_the_temporary_api_send_no_heartbeats(tmp_path: Path) -> None:
