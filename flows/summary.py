@@ -64,12 +64,9 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def timings_line(timings: dict[str, float]) -> str:
-    """Where a run's wall time went, in one line ("" for a report without timings).
-
-    >>> timings_line({"shards": 11.3, "shard_longest": 1.3, "index": 0.0, "strip": 0.71,
-    ...               "dedup": 0.16, "write": 0.14, "publish": 1.14})
-    'shards 11.3 s in all (longest 1.3 s); publish 1.1 s: strip 0.7, dedup 0.2, write 0.1'
-    """
+    """Where a run's wall time went, in one line ("" for a report without timings): the
+    shards, then publish and those of its phases that took 0.05 s or more
+    (tests/test_summary.py shows the format; doctests run in `pipelines/` only)."""
     if not timings:
         return ""
     phases = ", ".join(
