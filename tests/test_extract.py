@@ -377,3 +377,48 @@ def test_guard_refuses_what_it_cannot_prove() -> None:
         assert extract.guard(XPath(path, namespaces=ns)) is None, path
     accepted = ".//*[self::div][not(.//h1)][contains(@class, 'a') or re:test(@id, '^b(?!ary)')]"
     assert extract.guard(XPath(accepted, namespaces=ns)) is not None
+
+
+def test_every_guarded_call_of_whole_extractions_equals_the_bare_expression(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each call trafilatura makes during extraction — on whole pages, subtrees and the copies it
+    prunes — selects what the bare expression selects there, in the same order."""
+    if not extract._TRAFILATURA_READ:
+        pytest.skip("another trafilatura: its expressions run unguarded")
+    guarded_call = extract._AttributeGuard.__call__
+    calls: Counter[str] = Counter()
+
+    def checked(self: Any, tree: Any) -> Any:
+        found = guarded_call(self, tree)
+        assert list(found) == list(self.expression(tree)), self.path[:80]
+        calls["selected" if len(found) else "empty"] += 1
+        return found
+
+    monkeypatch.setattr(extract._AttributeGuard, "__call__", checked)
+    _texts(_aeb_pages(2) + _demo_pages() + [TRICKY])
+    assert calls["selected"] >= 200 and calls["empty"] >= 1000, calls
+
+
+def test_presence_test_before_the_guarded_predicate_keeps_positions() -> None:
+    """`.//*[…][1]` picks each element's first child passing the predicates: the inserted
+    presence test must not change which child that is (an earlier child without the attribute
+    must not count, nor one with it that fails the predicate)."""
+    from lxml.etree import XPath
+
+    ns = {"re": "http://exslt.org/regular-expressions"}
+    page = load_html(
+        "<html><body><div><p>plain</p><p class='other'>o</p><p class='x-a'>1</p>"
+        "<p class='x-b'>2</p></div><section><p id='x-c'>3</p><p>4</p></section></body></html>"
+    )
+    for path in (
+        ".//*[self::p][re:test(@class, '^x-') or contains(@id, 'x-')][1]",
+        "(.//*[self::p][re:test(@class, '^x-') or contains(@id, 'x-')])[1]",
+        ".//*[re:test(@class, '^x-') or contains(@id, 'x-')][not(self::div)][1]",
+    ):
+        bare = XPath(path, namespaces=ns)
+        guarded = extract.guard(bare)
+        assert guarded is not None, path
+        assert "[@class or @id]" in guarded.selecting.path, guarded.selecting.path
+        assert guarded(page) == bare(page) != [], path
+    assert [e.text for e in guarded(page)] == ["1", "3"]  # the last path's
