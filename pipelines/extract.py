@@ -10,8 +10,8 @@ unchanged:
 - its fallback comparison runs readability on the whole page and prefers readability's text
   only when that is more than twice as long as its own (or its own is empty or lacks
   paragraphs). Readability returns only text the page has, so where the page's readable text is
-  at most twice the extracted text it cannot win and is skipped (`_compare_extraction`): on 77
-  of AEB's 181 real pages, every bench page.
+  at most twice the extracted text it cannot win and is skipped, the page not even copied for
+  it (`_extract_and_compare`): on 77 of AEB's 181 real pages, every bench page.
 - the author search, its costliest metadata step, runs only where some attribute could satisfy
   one of its expressions (`_may_name_an_author`), and then tests those expressions on the
   candidate elements only, pruning only the element it reads (`_fast_extract_author`), instead
@@ -44,6 +44,7 @@ from trafilatura.external import compare_extraction as _TRAFILATURA_COMPARE
 from trafilatura.external import try_readability as _TRAFILATURA_READABILITY
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
+from trafilatura.main_extractor import extract_content
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -160,19 +161,24 @@ def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extrac
     )
 
 
-# The tag of the empty stand-in page that `_compare_extraction` gives readability where it
+# The tag of the empty stand-in page that `_extract_and_compare` gives readability where it
 # cannot win: `_try_readability` answers for it without running readability.
 _UNREAD = "contentpipe-unread"
 
 
-def _compare_extraction(
-    cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Extractor
+def _extract_and_compare(
+    cleaned_tree: Any, cleaned_tree_backup: Any, tree: Any, options: Extractor
 ) -> tuple[Any, str]:
-    """trafilatura's `compare_extraction`, with readability given an empty page where it
-    cannot win (an empty result is never preferred); the justext rescue runs as before."""
-    if _readability_cannot_win(raw_tree, body, text, options):
-        raw_tree = Element(_UNREAD)
-    return _TRAFILATURA_COMPARE(cleaned_tree, raw_tree, body, text, options)
+    """trafilatura's `_extract_and_compare` — its main extractor, then `compare_extraction`
+    with readability on a copy of the raw page — where readability cannot win, with an empty
+    stand-in page instead of the copy (an empty result is never preferred); the justext rescue
+    runs as before."""
+    body, text = extract_content(cleaned_tree, options)
+    if options.fast:
+        return body, text
+    cannot_win = _readability_cannot_win(tree, body, text, options)
+    raw_tree = Element(_UNREAD) if cannot_win else copy.copy(tree)
+    return _TRAFILATURA_COMPARE(cleaned_tree_backup, raw_tree, body, text, options)
 
 
 def _try_readability(htmlinput: Any) -> Any:
@@ -186,8 +192,9 @@ def _try_readability(htmlinput: Any) -> Any:
 # The shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
 # trafilatura unchanged.
 _TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
+_TRAFILATURA_EXTRACT_AND_COMPARE = trafilatura.core._extract_and_compare  # before the patch
 if _TRAFILATURA_READ:
-    trafilatura.core.compare_extraction = _compare_extraction  # type: ignore[attr-defined]
+    trafilatura.core._extract_and_compare = _extract_and_compare
     trafilatura.external.try_readability = _try_readability
 
 

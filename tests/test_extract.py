@@ -75,7 +75,7 @@ def _texts(pages: list[str]) -> list[str | None]:
 
 
 def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert trafilatura.core.compare_extraction is extract._compare_extraction
+    assert trafilatura.core._extract_and_compare is extract._extract_and_compare
     pages = _aeb_pages(1) + _demo_pages() + [TRICKY]
     verdicts: Counter[bool] = Counter()
     cannot_win = extract._readability_cannot_win
@@ -87,7 +87,8 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(extract, "_readability_cannot_win", counted)
     ours = _texts(pages)
-    monkeypatch.setattr(trafilatura.core, "compare_extraction", extract._TRAFILATURA_COMPARE)
+    original = extract._TRAFILATURA_EXTRACT_AND_COMPARE
+    monkeypatch.setattr(trafilatura.core, "_extract_and_compare", original)
     monkeypatch.setattr(trafilatura.external, "try_readability", extract._TRAFILATURA_READABILITY)
     theirs = _texts(pages)
     assert ours == theirs
@@ -96,7 +97,7 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
 
 
 def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
-    """What `_compare_extraction` relies on: readability on the empty stand-in page yields no
+    """What `_extract_and_compare` relies on: readability on the empty stand-in page yields no
     text, as `_try_readability` answers for it, and trafilatura then keeps its own text."""
     stand_in = Element(extract._UNREAD)
     for result in (extract._TRAFILATURA_READABILITY(stand_in), extract._try_readability(stand_in)):
