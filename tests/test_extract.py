@@ -77,12 +77,14 @@ def _texts(pages: list[str]) -> list[str | None]:
 def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.MonkeyPatch) -> None:
     assert trafilatura.core._extract_and_compare is extract._extract_and_compare
     pages = _aeb_pages(1) + _demo_pages() + [TRICKY]
-    verdicts: Counter[bool] = Counter()
+    verdicts: Counter[tuple[str, bool]] = Counter()
     cannot_win = extract._readability_cannot_win
 
     def counted(*args: Any) -> bool:
         verdict = cannot_win(*args)
-        verdicts[verdict] += 1
+        # on the page before the comparison, or on the page readability is about to read
+        stage = "page" if extract._COMPARING.extraction is None else "pruned"
+        verdicts[stage, verdict] += 1
         return verdict
 
     monkeypatch.setattr(extract, "_readability_cannot_win", counted)
@@ -92,8 +94,11 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
     monkeypatch.setattr(trafilatura.external, "try_readability", extract._TRAFILATURA_READABILITY)
     theirs = _texts(pages)
     assert ours == theirs
-    # Both ways were taken, so the comparison tested something.
-    assert verdicts[True] >= 10 and verdicts[False] >= 10, verdicts
+    # Both ways were taken at both stages, so the comparison tested something.
+    assert (
+        min(verdicts[stage, verdict] for stage in ("page", "pruned") for verdict in (True, False))
+        >= 10
+    ), verdicts
 
 
 def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
