@@ -216,7 +216,8 @@ def _try_readability(htmlinput: Any) -> Any:
 # The shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
 # trafilatura unchanged.
 _TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
-_TRAFILATURA_EXTRACT_AND_COMPARE = trafilatura.core._extract_and_compare  # before the patch
+# trafilatura's own, before the patch (for the tests that compare with it); absent elsewhere.
+_TRAFILATURA_EXTRACT_AND_COMPARE = getattr(trafilatura.core, "_extract_and_compare", None)
 if _TRAFILATURA_READ:
     trafilatura.core._extract_and_compare = _extract_and_compare
     trafilatura.external.try_readability = _try_readability
