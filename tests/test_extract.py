@@ -65,6 +65,21 @@ def test_readable_length_bound_holds_for_readability(source: str) -> None:
         assert len(text) <= bound, (len(text), bound, text[:200])
 
 
+def test_the_looser_readable_length_bound_is_never_below_the_exact_one() -> None:
+    """`_readable_length_at_most` may decide by the looser bound first: it must be a bound."""
+    # one-word text nodes and no spaces between tags: a word's separator is all the slack
+    packed = "<html><body>" + "".join(f"<p>w{i}</p>" for i in range(50)) + "</body></html>"
+    trees = [load_html(html) for html in _aeb_pages(1) + _demo_pages() + [TRICKY, packed]]
+    gaps = []
+    for tree in trees:
+        if tree is None:
+            continue
+        loose, exact = extract._LOOSE_READABLE_BOUND(tree), extract._readable_length_bound(tree)
+        assert loose >= exact, (loose, exact)
+        gaps.append(loose - exact)
+    assert min(gaps) < 10, min(gaps)  # close on some pages: it can decide there
+
+
 def _texts(pages: list[str]) -> list[str | None]:
     options = Extractor(output_format="python", precision=True, comments=False, tables=True)
     out: list[str | None] = []
