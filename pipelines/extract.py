@@ -172,9 +172,11 @@ _LOOSE_FIRST_UP_TO = 4  # page characters per character of the limit
 
 
 class _Extracting(threading.local):
-    """The page `extract` is working on, on this thread."""
+    """What `extract` is working on, on this thread: the page's length in characters, and the
+    extraction that `_extract_and_compare` is comparing with readability's, if any."""
 
     html_chars = 0
+    comparing: tuple[Any, str, Extractor] | None = None
 
 
 _EXTRACTING = _Extracting()
@@ -207,20 +209,11 @@ def _extract_and_compare(
         return body, text
     cannot_win = _readability_cannot_win(tree, body, text, options)
     raw_tree = Element(_UNREAD) if cannot_win else copy.copy(tree)
-    _COMPARING.extraction = (body, text, options)
+    _EXTRACTING.comparing = (body, text, options)
     try:
         return _TRAFILATURA_COMPARE(cleaned_tree_backup, raw_tree, body, text, options)
     finally:
-        _COMPARING.extraction = None
-
-
-class _Comparing(threading.local):
-    """The extraction that `_extract_and_compare` is comparing with readability's, if any."""
-
-    extraction: tuple[Any, str, Extractor] | None = None
-
-
-_COMPARING = _Comparing()
+        _EXTRACTING.comparing = None
 
 
 def _try_readability(htmlinput: Any) -> Any:
@@ -231,7 +224,7 @@ def _try_readability(htmlinput: Any) -> Any:
     reads it, so the bound holds on 77 of the 104 AEB pages it did not hold on before."""
     if htmlinput.tag == _UNREAD:
         return Element("div")
-    extraction = _COMPARING.extraction
+    extraction = _EXTRACTING.comparing
     if (
         extraction is not None
         and extraction[2].focus == "precision"  # else the page is the one bounded before

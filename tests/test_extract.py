@@ -98,7 +98,7 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
     def counted(*args: Any) -> bool:
         verdict = cannot_win(*args)
         # on the page before the comparison, or on the page readability is about to read
-        stage = "page" if extract._COMPARING.extraction is None else "pruned"
+        stage = "page" if extract._EXTRACTING.comparing is None else "pruned"
         verdicts[stage, verdict] += 1
         return verdict
 
