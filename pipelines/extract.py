@@ -436,10 +436,14 @@ class _AttributeGuard:
     )
 
     def __init__(
-        self, expression: XPath, tests: list[re.Match[str]], selecting: XPath | None = None
+        self,
+        expression: XPath,
+        tests: list[re.Match[str]],
+        step: tuple[list[str], int, bool] | None = None,
     ) -> None:
+        """`step`: the expression's predicates, which of them `tests` are, and whether it is
+        `(…)[1]` — to build `selecting` from (`_selecting`); without it, the expression."""
         self.expression = expression
-        self.selecting = selecting or expression
         self.path = expression.path
         present: set[str] = set()
         tested: set[str] = set()
@@ -472,6 +476,7 @@ class _AttributeGuard:
         )
         # One expression per attribute: a union of them costs a sort into document order.
         self._values = [XPath(f".//@{a}", smart_strings=False) for a in sorted(tested)]
+        self.selecting = _selecting(*step, present | tested) if step else expression
         self._strings = strings
         self._folded = folded
         self._patterns = re.compile("|".join(patterns), re.M) if patterns else None
@@ -510,25 +515,17 @@ def guard(expression: XPath) -> _AttributeGuard | None:
         if all(test is not None and _guardable(test) for test in tests):
             found = [t for t in tests if t is not None]
             try:
-                return _AttributeGuard(expression, found, _selecting(predicates, n, found, first))
+                return _AttributeGuard(expression, found, (predicates, n, first))
             except re.error:  # patterns that cannot be joined into one (global flags)
                 return None
     return None
 
 
-def _selecting(predicates: list[str], n: int, tests: list[re.Match[str]], first: bool) -> XPath:
+def _selecting(predicates: list[str], n: int, first: bool, names: set[str]) -> XPath:
     """`.//*[…]…` (in `(…)[1]` if `first`) with a test that the element has one of the attributes
-    of `tests` inserted before predicate `n`, made of those tests. The same elements: each test
-    needs its attribute (`_guardable`), so an element that predicate selects passes the
+    `names` — those predicate `n` tests — inserted before that predicate. The same elements:
+    each of its tests needs its attribute (`_guardable`), so an element it selects passes the
     inserted test too, and the predicates after see the same elements, positions included."""
-    names = set()
-    for test in tests:
-        for group in ("present", "equal_to", "contains_in", "folded_in"):
-            if test[group]:
-                names.add(test[group])
-        for group in ("starts_in", "pattern_in"):
-            if test[group]:
-                names.update(a.lstrip("@") for a in test[group].split("|"))
     has = "[" + " or ".join(f"@{name}" for name in sorted(names)) + "]"
     step = ".//*" + "".join((has if i == n else "") + f"[{p}]" for i, p in enumerate(predicates))
     return XPath(f"({step})[1]" if first else step, namespaces={"re": REGEXP_NS})
