@@ -29,8 +29,10 @@ import functools
 import re
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import trafilatura
@@ -65,7 +67,7 @@ from pipelines.config import ExtractOptions
 from pipelines.records import Document, Page, Reject, document_id
 from pipelines.urls import canonical_url, domain_of, url_key
 
-__all__ = ["ExtractTimeout", "extract", "time_limit", "time_limits"]
+__all__ = ["GROUP_CHARS", "ExtractTimeout", "extract", "extract_all", "time_limit", "time_limits"]
 
 _HTML_LANG = re.compile(
     r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
@@ -670,20 +672,115 @@ def extract(
     `count_words=False` leaves `word_count` at 0, for a caller that cleans the document next
     (`Cleaner.clean` counts the words it keeps): counting them twice costs 0.1 ms a page.
     """
+    return extract_all([page], options, run_id, count_words=count_words)[0]
 
-    def reject(reason: str, detail: str) -> Reject:
-        return Reject(page.url, page.source, page.source_id, "extract", reason, detail, run_id)
 
+# Pages whose HTML, together, is at most this many characters go through `extract_all`'s stages
+# together: their parsed trees are in memory at once (a tree takes several times its HTML).
+GROUP_CHARS = 4_000_000
+
+
+def extract_all(
+    pages: Sequence[Page], options: ExtractOptions, run_id: str, *, count_words: bool = True
+) -> list[Document | Reject]:
+    """`extract` of every page, in order, one stage at a time: each page of a group parsed,
+    then each page's main text found, then each page's metadata read, and only then the next
+    group (pages of at most `GROUP_CHARS` characters of HTML in all).
+
+    The same results as one page after another, for less work: a stage run over many pages in
+    a row keeps its code and data in the processor's caches, which the next stage would evict
+    (a fifth less CPU a bench page, bench/README.md). The time limit is still per page: a
+    page's stages share `options.timeout_seconds` between them.
+    """
+    out: list[Document | Reject] = []
+    group: list[_Extraction] = []
+    chars = 0
+    for page in pages:
+        if group and chars + len(page.body) > GROUP_CHARS:
+            out.extend(_extract_group(group, options, run_id, count_words))
+            group, chars = [], 0
+        group.append(_Extraction(page))
+        chars += len(page.body)
+    out.extend(_extract_group(group, options, run_id, count_words))
+    return out
+
+
+@dataclass(slots=True)
+class _Extraction:
+    """One page on its way through `extract_all`'s stages; `outcome` is set once it is done."""
+
+    page: Page
+    extractor: Extractor | None = None
+    tree: Any = None
+    result: Any = None
+    meta: Metadata | None = None
+    seconds: float = 0.0  # spent on it so far, against the page's time limit
+    outcome: Document | Reject | None = None
+
+
+def _extract_group(
+    group: list[_Extraction], options: ExtractOptions, run_id: str, count_words: bool
+) -> list[Document | Reject]:
+    for stage in (_parse, _main_text, _page_metadata):
+        for job in group:
+            if job.outcome is None:
+                _run_stage(stage, job, options, run_id, count_words)
+    out: list[Document | Reject] = []
+    for job in group:
+        if job.outcome is None:
+            job.outcome = _finish(job, run_id, count_words)
+        job.tree = job.result = None  # the group's trees go before the next group's come
+        out.append(job.outcome)
+    return out
+
+
+def _reject(job: _Extraction, run_id: str, reason: str, detail: str) -> Reject:
+    page = job.page
+    return Reject(page.url, page.source, page.source_id, "extract", reason, detail, run_id)
+
+
+def _run_stage(
+    stage: Callable[[_Extraction, ExtractOptions, str, bool], None],
+    job: _Extraction,
+    options: ExtractOptions,
+    run_id: str,
+    count_words: bool,
+) -> None:
+    """One stage on one page, within what is left of the page's time limit; a failure becomes
+    the page's reject."""
+    url, limit = job.page.url, options.timeout_seconds
+    started = time.perf_counter()
+    try:
+        if job.seconds >= limit:
+            raise ExtractTimeout
+        with time_limit(limit - job.seconds):
+            stage(job, options, run_id, count_words)
+    except ExtractTimeout:
+        job.outcome = _reject(
+            job, run_id, "extract_timeout", f"{url}: extraction took longer than {limit:g} s"
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # trafilatura and lxml raise these on pathological markup.
+        job.outcome = _reject(job, run_id, "extract_error", f"{url}: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # one page's bug must not sink its batch: record it instead
+        job.outcome = _reject(job, run_id, "internal_error", f"{url}: {type(exc).__name__}: {exc}")
+    finally:
+        job.seconds += time.perf_counter() - started
+
+
+def _parse(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+    page = job.page
     size = len(page.body.encode("utf-8", "surrogatepass"))
-    _EXTRACTING.html_chars = len(page.body)
     if size > options.max_page_bytes:
-        return reject(
+        job.outcome = _reject(
+            job,
+            run_id,
             "too_large",
             f"{page.url}: {size:,} bytes, over the {options.max_page_bytes:,}-byte page limit",
         )
-    if not page.is_html:
+    elif not page.is_html:
         title, text = (page.title, page.body) if page.title else _split_title(page.body)
-        return _document(
+        job.outcome = _document(
             page,
             run_id,
             count_words,
@@ -694,25 +791,34 @@ def extract(
             language=None,
             sitename=None,
         )
-    extractor = copy.copy(_extractor(options))
-    extractor.url = page.url
-    extractor.source = page.url.encode("utf-8", "replace").decode("utf-8")
-    try:
-        with time_limit(options.timeout_seconds):
-            # One parse for both: the extractor works on its own copy of the tree.
-            tree = load_html(page.body, extractor.max_file_size)
-            result = bare_extraction(page.body if tree is None else tree, options=extractor)
-            meta = _metadata(tree, page.url, extractor.date_params)
-    except ExtractTimeout:
-        return reject(
-            "extract_timeout",
-            f"{page.url}: extraction took longer than {options.timeout_seconds:g} s",
-        )
-    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-        # trafilatura and lxml raise these on pathological markup.
-        return reject("extract_error", f"{page.url}: {type(exc).__name__}: {exc}")
+    else:
+        extractor = copy.copy(_extractor(options))
+        extractor.url = page.url
+        extractor.source = page.url.encode("utf-8", "replace").decode("utf-8")
+        job.extractor = extractor
+        # One parse for both: the extractor works on its own copy of the tree.
+        job.tree = load_html(page.body, extractor.max_file_size)
+
+
+def _main_text(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+    body = job.page.body
+    _EXTRACTING.html_chars = len(body)
+    job.result = bare_extraction(body if job.tree is None else job.tree, options=job.extractor)
+    result = job.result
     if result is None or isinstance(result, dict) or not (result.text or "").strip():
-        return reject("no_content", f"{page.url}: no main text found")
+        job.outcome = _reject(job, run_id, "no_content", f"{job.page.url}: no main text found")
+
+
+def _page_metadata(
+    job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool
+) -> None:
+    assert job.extractor is not None
+    job.meta = _metadata(job.tree, job.page.url, job.extractor.date_params)
+
+
+def _finish(job: _Extraction, run_id: str, count_words: bool) -> Document:
+    page, result, meta = job.page, job.result, job.meta
+    assert meta is not None
     lang = _HTML_LANG.search(page.body[:4096])
     return _document(
         page,

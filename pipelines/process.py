@@ -9,9 +9,12 @@ the permutations the parent drew (`pipelines.dedup.permutations`).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pipelines import minhash
 from pipelines.clean import Cleaner
@@ -63,15 +66,8 @@ class Processed:
     pages_read: int = 0  # of `files`
 
 
-def _process_page(page: Page, batch: Batch, cleaner: Cleaner) -> Candidate | Reject:
-    # Imported on first use (in worker processes, by `workers.warm_up`): the parent process,
-    # which hands batches to its workers, never loads trafilatura.
-    from pipelines.extract import extract
-
-    result = extract(page, batch.options.extract, batch.run_id, count_words=False)
-    if isinstance(result, Reject):
-        return result
-    doc = cleaner.clean(result)
+def _keep(doc: Document, batch: Batch) -> Candidate | Reject:
+    """A cleaned document that is long enough, with its URL key and template line keys."""
     kept = min_words(doc, batch.options.min_words)
     if isinstance(kept, Reject):
         return kept
@@ -84,7 +80,15 @@ def _process_page(page: Page, batch: Batch, cleaner: Cleaner) -> Candidate | Rej
 
 
 def process_batch(batch: Batch) -> Processed:
-    """Read, extract, clean, filter and sign a batch of pages (runs in a worker process)."""
+    """Read, extract, clean, filter and sign a batch of pages (runs in a worker process).
+
+    Stage by stage over the whole batch — every page extracted (`extract_all`, itself in
+    stages), then every document cleaned, then every one filtered and keyed — rather than page
+    by page: each stage's code stays in the processor's caches (bench/README.md)."""
+    # Imported here (in worker processes, by `workers.warm_up`): the parent process, which
+    # hands batches to its workers, never loads trafilatura.
+    from pipelines.extract import extract_all, time_limits
+
     cleaner = Cleaner()
     out = Processed([], [], files_read=len(batch.files))
     pages: list[Page] = []
@@ -95,27 +99,33 @@ def process_batch(batch: Batch) -> Processed:
             else:
                 pages.append(item)
     out.pages_read = len(pages)
-    from pipelines.extract import time_limits  # as in `_process_page`
-
+    pages += batch.pages
     with time_limits():
-        for page in pages + batch.pages:
-            try:
-                result = _process_page(page, batch, cleaner)
-            except Exception as exc:  # one page's bug must not sink the run: record it instead
-                result = Reject(
-                    page.url,
-                    page.source,
-                    page.source_id,
-                    "process",
-                    "internal_error",
-                    f"{page.url}: {type(exc).__name__}: {exc}",
-                    batch.run_id,
-                )
-            if isinstance(result, Reject):
-                out.rejects.append(result)
-            else:
-                out.docs.append(result)
+        extracted = extract_all(pages, batch.options.extract, batch.run_id, count_words=False)
+    cleaned = [_step(cleaner.clean, doc, batch) for doc in extracted]
+    for result in [_step(functools.partial(_keep, batch=batch), doc, batch) for doc in cleaned]:
+        if isinstance(result, Reject):
+            out.rejects.append(result)
+        else:
+            out.docs.append(result)
     return out
+
+
+R = TypeVar("R")
+
+
+def _step(step: Callable[[Document], R], doc: Document | Reject, batch: Batch) -> R | Reject:
+    """`step` on a document; a reject passes through, and a failure becomes one: one page's
+    bug must not sink the run."""
+    if isinstance(doc, Reject):
+        return doc
+    try:
+        return step(doc)
+    except Exception as exc:
+        detail = f"{doc.url}: {type(exc).__name__}: {exc}"
+        return Reject(
+            doc.url, doc.source, doc.source_id, "process", "internal_error", detail, batch.run_id
+        )
 
 
 @dataclass
