@@ -26,6 +26,8 @@ from trafilatura.utils import load_html, trim
 
 from bench.quality.aeb import AEB
 from pipelines import extract
+from pipelines.config import ExtractOptions
+from pipelines.records import Document, Page, Reject
 
 DEMO_PAGES = Path(__file__).resolve().parent.parent / "deploy" / "demo" / "site"
 
@@ -443,3 +445,95 @@ def test_presence_test_before_the_guarded_predicate_keeps_positions() -> None:
         assert "[@class or @id]" in guarded.selecting.path, guarded.selecting.path
         assert guarded(page) == bare(page) != [], path
     assert [e.text for e in guarded(page)] == ["1", "3"]  # the last path's
+
+
+# --- A batch goes through the stages one at a time (`extract_all`, `process_batch`) ----------
+
+
+def _mixed_pages() -> list[Page]:
+    """Pages of every outcome: real and demo articles, plain text, no article, too large."""
+    html = [*_aeb_pages(9), *_demo_pages()[:12]]
+    pages = [Page(url=f"https://site{i % 3}.example/a/{i}", body=b, source=f"p{i}.html")
+             for i, b in enumerate(html)]  # fmt: skip
+    pages.insert(3, Page(url="https://t.example/t", body="Title line\nA plain text body.",
+                         source="t.txt", content_type="text/plain"))  # fmt: skip
+    pages.insert(7, Page(url="https://e.example/e", body="<html><body></body></html>",
+                         source="e.html"))  # fmt: skip
+    pages.insert(9, Page(url="https://big.example/b", body="<p>x</p>" * 500_000, source="b.html"))
+    return pages
+
+
+def test_extracting_a_batch_by_stages_equals_one_page_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Same results, in the same order, whatever the groups the batch is cut into."""
+    options = ExtractOptions(max_page_bytes=3_000_000)
+    pages = _mixed_pages()
+    one_by_one = [extract.extract(page, options, "r") for page in pages]
+    reasons = Counter(r.reason for r in one_by_one if isinstance(r, Reject))
+    assert reasons == {"no_content": 1, "too_large": 1}, reasons
+    assert extract.extract_all(pages, options, "r") == one_by_one
+    groups: list[tuple[int, int]] = []
+    original = extract._extract_group
+
+    def spy(group: list[Any], *args: Any) -> list[Document | Reject]:
+        groups.append((len(group), sum(len(job.page.body) for job in group)))
+        return original(group, *args)
+
+    monkeypatch.setattr(extract, "GROUP_CHARS", 300_000)
+    monkeypatch.setattr(extract, "_extract_group", spy)
+    assert extract.extract_all(pages, options, "r") == one_by_one
+    # Cut into groups of at most GROUP_CHARS characters, a page bigger than that alone.
+    assert len(groups) > 3 and sum(n for n, _ in groups) == len(pages)
+    assert all(size <= 300_000 or n == 1 for n, size in groups), groups
+
+
+def test_a_pages_stages_share_its_time_limit() -> None:
+    """A page that has used up its time limit in earlier stages is rejected before the next."""
+    page = Page(url="https://slow.example/a", body="<p>text</p>", source="a.html")
+    job = extract._Extraction(page, seconds=2.0)
+    ran: list[str] = []
+    extract._run_stage(
+        lambda *args: ran.append("ran"), job, ExtractOptions(timeout_seconds=2), "r", True
+    )
+    assert not ran
+    assert isinstance(job.outcome, Reject) and job.outcome.reason == "extract_timeout"
+    assert "slow.example" in job.outcome.detail
+
+
+def test_one_pages_failure_in_a_stage_leaves_the_rest_of_its_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelines import process
+    from pipelines.clean import Cleaner
+    from pipelines.config import ProcessOptions
+    from pipelines.dedup import permutations
+
+    pages = [p for p in _mixed_pages() if p.is_html and len(p.body) < 3_000_000][:8]
+    metadata = extract._metadata
+
+    def failing_metadata(tree: Any, url: str, params: dict[str, Any]) -> Any:
+        if url == pages[2].url:
+            raise RuntimeError("metadata bug")
+        return metadata(tree, url, params)
+
+    monkeypatch.setattr(extract, "_metadata", failing_metadata)
+    clean = Cleaner.clean
+
+    def failing_clean(self: Any, doc: Document) -> Document:
+        if doc.url == pages[5].url:
+            raise KeyError("cleaning bug")
+        return clean(self, doc)
+
+    monkeypatch.setattr(Cleaner, "clean", failing_clean)
+    options = ProcessOptions()
+    out = process.process_batch(
+        process.Batch(pages, options, "r", permutations(options.dedup.num_perm))
+    )
+    failed = {(r.url, r.stage, r.reason) for r in out.rejects}
+    assert (pages[2].url, "extract", "internal_error") in failed
+    assert (pages[5].url, "process", "internal_error") in failed
+    assert len(out.docs) + len(out.rejects) == len(pages)
+    assert [d.url for d, *_ in out.docs] == [
+        p.url for p in pages if p.url not in {r.url for r in out.rejects}
+    ]
