@@ -178,6 +178,9 @@ def strip_templates(
     with RowWriter(out, SPOOL_SCHEMA) as writer:
         for group in groups:
             (extra,) = iter_row_groups(path, ["url_key", "signature", "line_keys"], groups=[group])
+            # Stage by stage over the group, as `process_batch`: stripped, then signed, then
+            # written.
+            docs: list[tuple[Document, str, bytes, list[int]]] = []
             for i, doc in enumerate(read_rows(path, Document, groups=[group])):
                 keys, sig = extra["line_keys"][i], extra["signature"][i]
                 stripped = model.strip(doc, keys) if model.templates else doc
@@ -193,7 +196,8 @@ def strip_templates(
                         continue
                     keys = [k for k in keys if k not in model.templates[doc.domain]]
                     sig = b""  # a signature of the text before stripping
-                if not sig:
-                    sig = _sign(stripped.text, options, permutations)
-                writer.write(stripped, url_key=extra["url_key"][i], signature=sig, line_keys=keys)
+                docs.append((stripped, extra["url_key"][i], sig, keys))
+            signatures = [sig or _sign(doc.text, options, permutations) for doc, _, sig, _ in docs]
+            for (doc, key, _, keys), sig in zip(docs, signatures, strict=True):
+                writer.write(doc, url_key=key, signature=sig, line_keys=keys)
     return rejects
