@@ -633,13 +633,24 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     date, site name — found the same way, in the same order, in the lxml tree of trafilatura's
     `load_html` (None if it could not parse the page); without its categories, tags and
     license, which cost as much again (bench/README.md)."""
-    if tree is None:
-        return Metadata()
+    metadata = Metadata()
+    if tree is not None:
+        for step in _METADATA_STEPS:
+            metadata = step(metadata, tree, url, date_params)
+    return metadata
+
+
+# `_metadata`'s steps, each a stage of its own in `extract_all`.
+def _meta_tags(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None
     with contextlib.suppress(Exception):  # trafilatura's own guard: its JSON-LD parser's bugs
         metadata = extract_meta_json(tree, metadata)
+    return metadata
+
+
+def _meta_fields(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     if not metadata.title:
         metadata.title = extract_title(tree)
     if not metadata.author:
@@ -649,7 +660,15 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
             metadata.author = _fast_extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
+    return metadata
+
+
+def _meta_date(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+    return metadata
+
+
+def _meta_site(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
@@ -666,6 +685,9 @@ def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
             metadata.sitename = found[1]
     metadata.clean_and_trim()
     return metadata
+
+
+_METADATA_STEPS = (_meta_tags, _meta_fields, _meta_date, _meta_site)
 
 
 def extract(
@@ -725,7 +747,7 @@ class _Extraction:
 def _extract_group(
     group: list[_Extraction], options: ExtractOptions, run_id: str, count_words: bool
 ) -> list[Document | Reject]:
-    for stage in (_parse, _main_text, _page_metadata):
+    for stage in _STAGES:
         for job in group:
             if job.outcome is None:
                 _run_stage(stage, job, options, run_id, count_words)
@@ -744,7 +766,7 @@ def _reject(job: _Extraction, run_id: str, reason: str, detail: str) -> Reject:
 
 
 def _run_stage(
-    stage: Callable[[_Extraction, ExtractOptions, str, bool], None],
+    stage: _Stage,
     job: _Extraction,
     options: ExtractOptions,
     run_id: str,
@@ -820,11 +842,23 @@ def _main_text(job: _Extraction, options: ExtractOptions, run_id: str, count_wor
         job.outcome = _reject(job, run_id, "no_content", f"{job.page.url}: no main text found")
 
 
-def _page_metadata(
-    job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool
-) -> None:
-    assert job.extractor is not None
-    job.meta = _metadata(job.tree, job.page.url, job.extractor.date_params)
+_Stage = Callable[[_Extraction, ExtractOptions, str, bool], None]
+
+
+def _metadata_stage(
+    step: Callable[[Metadata, Any, str, dict[str, Any]], Metadata],
+) -> _Stage:
+    def stage(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+        assert job.extractor is not None
+        job.meta = job.meta or Metadata()
+        if job.tree is not None:
+            job.meta = step(job.meta, job.tree, job.page.url, job.extractor.date_params)
+
+    return stage
+
+
+# A page's stages in order; `extract_all` runs each over a group of pages before the next.
+_STAGES: tuple[_Stage, ...] = (_parse, _main_text, *map(_metadata_stage, _METADATA_STEPS))
 
 
 def _finish(job: _Extraction, run_id: str, count_words: bool) -> Document:

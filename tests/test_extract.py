@@ -510,14 +510,14 @@ def test_one_pages_failure_in_a_stage_leaves_the_rest_of_its_batch(
     from pipelines.dedup import permutations
 
     pages = [p for p in _mixed_pages() if p.is_html and len(p.body) < 3_000_000][:8]
-    metadata = extract._metadata
 
-    def failing_metadata(tree: Any, url: str, params: dict[str, Any]) -> Any:
-        if url == pages[2].url:
-            raise RuntimeError("metadata bug")
-        return metadata(tree, url, params)
+    def failing_stage(job: Any, *args: Any) -> None:
+        if job.page.url == pages[2].url:
+            raise RuntimeError("a bug in a stage")
 
-    monkeypatch.setattr(extract, "_metadata", failing_metadata)
+    monkeypatch.setattr(
+        extract, "_STAGES", (*extract._STAGES[:3], failing_stage, *extract._STAGES[3:])
+    )
     clean = Cleaner.clean
 
     def failing_clean(self: Any, doc: Document) -> Document:
