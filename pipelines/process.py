@@ -197,7 +197,9 @@ def strip_templates(
                     keys = [k for k in keys if k not in model.templates[doc.domain]]
                     sig = b""  # a signature of the text before stripping
                 docs.append((stripped, extra["url_key"][i], sig, keys))
-            signatures = [sig or _sign(doc.text, options, permutations) for doc, _, sig, _ in docs]
-            for (doc, key, _, keys), sig in zip(docs, signatures, strict=True):
+            unsigned = [doc.text for doc, _, sig, _ in docs if not sig]
+            made = iter(minhash.signatures(unsigned, options.dedup.shingle_size, permutations))
+            for doc, key, sig, keys in docs:
+                sig = sig or next(made).tobytes()
                 writer.write(doc, url_key=key, signature=sig, line_keys=keys)
     return rejects

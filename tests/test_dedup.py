@@ -7,8 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 
+from pipelines import minhash
 from pipelines.clean import normalize
 from pipelines.clean import words as split_words
 from pipelines.config import DedupOptions, ProcessOptions
@@ -184,6 +186,26 @@ def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
             minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=shingle_hash)
             minhash.update_batch(shingles(text, size))
             assert np.array_equal(signature(text, opts), minhash.hashvalues), text
+
+
+def test_signatures_of_many_texts_at_once_equal_each_texts_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`minhash.signatures` hashes many texts' words together: every row is the text's own
+    `signature` — texts with no word, or fewer words than a shingle, Chinese and Japanese,
+    astral characters — however the texts are cut into chunks."""
+    texts = _random_texts(400, 120, seed=11) + _random_texts(300, 60, seed=12, alphabet=_BMP)
+    texts += ["", "   ", "a", "a b", "東京都の天気", "İstanbul ΣΑΣ σας", "x 😀 y 𝔘𝔫𝔦 z"]
+    texts += [" ".join(["The quick brown fox jumps over the lazy dog."] * 40)] * 3
+    random.Random(13).shuffle(texts)
+    assert sum(1 for t in texts if not split_words(t)) >= 5
+    for num_perm, size in ((128, 3), (64, 1), (32, 5)):
+        perms = permutations(num_perm)
+        expected = np.stack([minhash.signature(t, size, perms) for t in texts])
+        for chunk in (1, 500, 100_000):
+            monkeypatch.setattr(minhash, "_CHUNK_CHARS", chunk)
+            assert np.array_equal(minhash.signatures(texts, size, perms), expected)
+    assert minhash.signatures([], 3, permutations(16)).shape == (0, 16)
 
 
 def test_permutations_are_datasketchs_for_every_size() -> None:
