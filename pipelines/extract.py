@@ -19,6 +19,10 @@ unchanged:
   of three scans of a pruned copy of the whole page.
 - its pruning and body expressions that select elements by attribute values run only where
   some value in the tree could satisfy them (`_AttributeGuard`).
+
+Many pages (`extract_all`, a worker's batch) go through the steps one at a time — every page
+parsed, then every page's main text found, then each metadata step over every page — rather
+than one page through all of them: the same results, for less CPU (bench/README.md).
 """
 
 from __future__ import annotations
@@ -715,7 +719,7 @@ def extract_all(
 
     The same results as one page after another, for less work: a stage run over many pages in
     a row keeps its code and data in the processor's caches, which the next stage would evict
-    (a fifth less CPU a bench page, bench/README.md). The time limit is still per page: a
+    (bench/README.md). The time limit is still per page: a
     page's stages share `options.timeout_seconds` between them.
     """
     out: list[Document | Reject] = []

@@ -180,7 +180,7 @@ def strip_templates(
             (extra,) = iter_row_groups(path, ["url_key", "signature", "line_keys"], groups=[group])
             # Stage by stage over the group, as `process_batch`: stripped, then signed, then
             # written.
-            docs: list[tuple[Document, str, bytes, list[int]]] = []
+            docs: list[Candidate] = []
             for i, doc in enumerate(read_rows(path, Document, groups=[group])):
                 keys, sig = extra["line_keys"][i], extra["signature"][i]
                 stripped = model.strip(doc, keys) if model.templates else doc
