@@ -719,8 +719,8 @@ def extract_all(
 
     The same results as one page after another, for less work: a stage run over many pages in
     a row keeps its code and data in the processor's caches, which the next stage would evict
-    (bench/README.md). The time limit is still per page: a
-    page's stages share `options.timeout_seconds` between them.
+    (bench/README.md). The time limit is still per page: a page's stages share
+    `options.timeout_seconds` between them.
     """
     out: list[Document | Reject] = []
     group: list[_Extraction] = []
