@@ -44,14 +44,27 @@ def normalize(text: str) -> str:
     >>> normalize("Xi, Putin  Discuss — Relations!")
     'xi putin discuss relations'
     """
+    return _normalized(text).decode("utf-8")
+
+
+def _normalized(text: str) -> bytes:
+    """`normalize(text)` in UTF-8, made without the expression: tables over UTF-8 bytes."""
     raw = _ascii_words(text)
     if raw is not None:
         # Every word is ASCII (other characters are punctuation, which no lower-casing turns
         # into a letter: tested over all of Unicode): one table lower-cases the letters and
         # blanks the rest, UTF-8's bytes of other characters included — three times faster
         # than the expression.
-        return " ".join(raw.translate(_ASCII_WORDS).decode("ascii").split())
-    return " ".join(_WORD.findall(text.lower()))
+        return b" ".join(raw.translate(_ASCII_WORDS).split())
+    # Words outside ASCII: lower-cased, each character outside ASCII that is no word's (a
+    # quote, a dash) replaced by a space, then the same table, which keeps the bytes of those
+    # left — twice as fast as the expression on the bench's Cyrillic texts.
+    lowered = text.lower()
+    others = lowered.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    for char in set(others.decode("utf-8", "surrogatepass")):
+        if not char.isalnum():
+            lowered = lowered.replace(char, " ")
+    return b" ".join(lowered.encode("utf-8").translate(_WORD_BYTES).split())
 
 
 def _ascii_words(text: str) -> bytes | None:
@@ -72,6 +85,8 @@ _ASCII_WORDS = bytes(
     b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b == 95 else 32 for b in range(128)
 ).ljust(256, b" ")
 _ASCII_BYTES = bytes(range(128))
+# The same for ASCII, every byte of another character kept.
+_WORD_BYTES = _ASCII_WORDS[:128] + bytes(range(128, 256))
 
 
 def _has_word_char(text: str) -> bool:
@@ -112,7 +127,7 @@ def word_count(text: str) -> int:
 def text_hash(text: str) -> str:
     """Hash of the normalized text: texts that differ only in case, spacing or punctuation
     have the same hash."""
-    return _hash_normalized(normalize(text))
+    return hashlib.sha1(_normalized(text)).hexdigest()
 
 
 def _hash_normalized(normalized: str) -> str:

@@ -6,6 +6,7 @@ text and must survive (in the title or the text), every labelled line must be go
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import sys
@@ -413,9 +414,11 @@ def test_cleaned_hash_and_word_count_are_those_of_the_cleaned_text(
 
 def test_normalize_is_the_lower_cased_words_of_any_text() -> None:
     """`normalize` blanks every character but ASCII letters, digits and "_" where a text's
-    words are ASCII: exact only if lower-casing never turns a character that is not a word
-    character into one (checked over all of Unicode), and equal to its definition on random
-    texts of ASCII, punctuation, letters with case rules of their own and other digits."""
+    words are ASCII, and every character outside ASCII that is no word's in the lower-cased
+    text where they are not: exact only if lower-casing never turns a character that is not a
+    word character into one (checked over all of Unicode), and equal to its definition on
+    random texts of ASCII, punctuation, letters with case rules of their own and other
+    digits; `text_hash` hashes that form."""
     word = re.compile(r"\w")
     for code in range(sys.maxunicode + 1):
         char = chr(code)
@@ -433,6 +436,7 @@ def test_normalize_is_the_lower_cased_words_of_any_text() -> None:
         if n % 2:  # mostly ASCII, as most lines are
             text = "".join(ch if rng.random() < 0.1 else rng.choice(alphabet[:384]) for ch in text)
         assert normalize(text) == definition(text), repr(text)
+        assert text_hash(text) == hashlib.sha1(definition(text).encode()).hexdigest(), repr(text)
 
 
 def test_token_count_is_the_number_of_whitespace_separated_tokens() -> None:
