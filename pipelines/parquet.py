@@ -27,6 +27,8 @@ __all__ = [
     "TEMPLATE_PAGES_SCHEMA",
     "TEMPLATE_SCHEMA",
     "RowWriter",
+    "SpoolGroup",
+    "SpoolWriter",
     "StringColumn",
     "TemplateCounts",
     "file_metadata",
@@ -448,6 +450,73 @@ def _fixed_width(array: Any, path: Path, column: str, width: int) -> npt.NDArray
         raise ValueError(f"{path}: values of {column!r} are not all {width} bytes wide")
     data = np.frombuffer(memoryview(data_buf), dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(array), width)
+
+
+class SpoolGroup:
+    """One row group of a spool, read once: a few columns come out as Python values, and the
+    group is written back (`write`) with some columns replaced and some rows left out — the
+    others copied as they are, in Arrow, without a record object per row."""
+
+    def __init__(self, path: Path, group: int) -> None:
+        self.path = path
+        self._table = pq.ParquetFile(path).read_row_group(group, use_threads=False)
+
+    def __len__(self) -> int:
+        return int(self._table.num_rows)
+
+    def values(self, column: str) -> list[Any]:
+        return self._table.column(column).to_pylist()
+
+    def lists(self, column: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+        """A list column as (offsets, values), as `iter_row_groups`'s `flat` columns."""
+        return _flat(self._table.column(column).combine_chunks())
+
+    def record(self, cls: type[T], row: int) -> T:
+        """One row as a record of `cls`."""
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        values = self._table.slice(row, 1).select(names).to_pylist()[0]
+        if "removed_by_rule" in values:
+            values["removed_by_rule"] = dict(values["removed_by_rule"] or [])
+        return cls(**values)
+
+    def replaced(
+        self, columns: Mapping[str, Any], keep: npt.NDArray[np.bool_] | None = None
+    ) -> pa.Table:
+        """The group with `columns` (name → a value per row; a list column as (offsets,
+        values)) in place of its own, and only the rows `keep` flags."""
+        table = self._table
+        for name, column in columns.items():
+            index = table.schema.get_field_index(name)
+            field = table.schema.field(index)
+            if isinstance(column, tuple):
+                offsets, items = column
+                array: Any = pa.ListArray.from_arrays(
+                    pa.array(offsets, pa.int32()), pa.array(items, field.type.value_type)
+                )
+            else:
+                array = pa.array(column, field.type)
+            table = table.set_column(index, field, array)
+        if keep is not None and not keep.all():
+            table = table.filter(pa.array(keep))
+        return table
+
+
+class SpoolWriter:
+    """Writes spool row groups (`SpoolGroup.replaced`) to a new spool, one row group each."""
+
+    def __init__(self, path: Path) -> None:
+        self.count = 0
+        self._writer = pq.ParquetWriter(path, SPOOL_SCHEMA, compression="zstd")
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table.cast(SPOOL_SCHEMA))
+        self.count += table.num_rows
+
+    def __enter__(self) -> SpoolWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.close()
 
 
 def read_rows(path: Path, cls: type[T], groups: Iterable[int] | None = None) -> Iterator[T]:

@@ -14,17 +14,22 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
 
 from pipelines import minhash
-from pipelines.clean import Cleaner
+from pipelines.clean import Cleaner, text_hash
 from pipelines.config import ProcessOptions
 from pipelines.filters import min_words
 from pipelines.minhash import Permutations
 from pipelines.readers.files import read_file
 from pipelines.records import Document, Page, Reject
-from pipelines.templates import TemplateModel, line_keys
+from pipelines.templates import Cut, TemplateModel, line_keys
 from pipelines.urls import url_key
+
+if TYPE_CHECKING:
+    from pipelines.parquet import SpoolGroup
 
 __all__ = [
     "Batch",
@@ -168,38 +173,80 @@ def strip_templates(
     """Write the documents of a spool's row `groups` to `out` without their template lines,
     signed; documents left too short become rejects. Hashes of changed documents are
     recomputed; a document keeps a signature it has (`process_batch` makes none when
-    templates are on). One row group in memory at a time."""
+    templates are on). One row group in memory at a time, as columns: only those that
+    stripping changes become Python values, the rest is copied as it is."""
     # Imported here, not at the top: the fork server that imports this module for the workers
     # must start no thread (pyarrow starts its allocator's), or a worker forked from it could
     # inherit a lock that no thread of its own will release (`pipelines.workers`).
-    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, iter_row_groups, read_rows
+    from pipelines.parquet import SpoolGroup, SpoolWriter
 
     rejects: list[Reject] = []
-    with RowWriter(out, SPOOL_SCHEMA) as writer:
-        for group in groups:
-            (extra,) = iter_row_groups(path, ["url_key", "signature", "line_keys"], groups=[group])
-            # Stage by stage over the group, as `process_batch`: stripped, then signed, then
-            # written.
-            docs: list[Candidate] = []
-            for i, doc in enumerate(read_rows(path, Document, groups=[group])):
-                keys, sig = extra["line_keys"][i], extra["signature"][i]
-                stripped = model.strip(doc, keys) if model.templates else doc
-                if stripped is not doc:
-                    removed = stripped.boilerplate_lines_removed - doc.boilerplate_lines_removed
-                    counts["boilerplate_lines_removed"] += removed
-                    counts["removed_by_rule.template"] += removed
-                    kept = min_words(stripped, options.min_words)
-                    if isinstance(kept, Reject):
-                        counts["candidates"] -= 1
-                        counts[f"rejected.{kept.reason}"] += 1
-                        rejects.append(kept)
-                        continue
-                    keys = [k for k in keys if k not in model.templates[doc.domain]]
-                    sig = b""  # a signature of the text before stripping
-                docs.append((stripped, extra["url_key"][i], sig, keys))
-            unsigned = [doc.text for doc, _, sig, _ in docs if not sig]
-            made = iter(minhash.signatures(unsigned, options.dedup.shingle_size, permutations))
-            for doc, key, sig, keys in docs:
-                sig = sig or next(made).tobytes()
-                writer.write(doc, url_key=key, signature=sig, line_keys=keys)
+    with SpoolWriter(out) as writer:
+        for n in groups:
+            group = SpoolGroup(path, n)
+            writer.write(_strip_group(group, model, options, permutations, counts, rejects))
     return rejects
+
+
+def _strip_group(
+    group: SpoolGroup,
+    model: TemplateModel,
+    options: ProcessOptions,
+    permutations: Permutations,
+    counts: Counter[str],
+    rejects: list[Reject],
+) -> Any:
+    """One row group of `strip_templates`: its table, stripped and signed."""
+    texts: list[str] = group.values("text")
+    offsets, keys = group.lists("line_keys")
+    cuts: dict[int, Cut] = {}  # by row, in row order
+    if model.templates:
+        for i, site in enumerate(group.values("domain")):
+            if site in model.templates:
+                row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
+                cut = model.cut(site, texts[i], row_keys, f"{group.path.name} row {i}")
+                if cut is not None:
+                    cuts[i] = cut
+    keep = np.ones(len(texts), dtype=bool)
+    signatures: list[bytes] = group.values("signature")
+    columns: dict[str, Any] = {}
+    if cuts:
+        columns = {
+            name: group.values(name)
+            for name in ("word_count", "text_hash", "boilerplate_lines_removed", "removed_by_rule")
+        }
+        lengths = np.diff(offsets)
+        parts, start = [], 0  # line keys: the rows up to a cut row as they are, then its own
+        for i, cut in cuts.items():
+            parts += [keys[offsets[start] : offsets[i]], np.array(cut.keys, dtype=keys.dtype)]
+            lengths[i], start = len(cut.keys), i + 1
+            counts["boilerplate_lines_removed"] += cut.lines
+            counts["removed_by_rule.template"] += cut.lines
+            if columns["word_count"][i] - cut.words < options.min_words:
+                row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
+                doc = model.strip(group.record(Document, i), row_keys)
+                reject = min_words(doc, options.min_words)
+                assert isinstance(reject, Reject)
+                counts["candidates"] -= 1
+                counts[f"rejected.{reject.reason}"] += 1
+                rejects.append(reject)
+                keep[i] = False
+                continue
+            texts[i] = cut.text
+            columns["word_count"][i] -= cut.words
+            columns["text_hash"][i] = text_hash(cut.text)
+            columns["boilerplate_lines_removed"][i] += cut.lines
+            rules = cut.rules(dict(columns["removed_by_rule"][i]))
+            columns["removed_by_rule"][i] = list(rules.items())
+            signatures[i] = b""  # a signature of the text before stripping
+        parts.append(keys[offsets[start] :])
+        columns["text"] = texts
+        columns["line_keys"] = (np.concatenate(([0], np.cumsum(lengths))), np.concatenate(parts))
+    # Signed all at once (`minhash.signatures`): the documents without a signature.
+    unsigned = [i for i, sig in enumerate(signatures) if keep[i] and not sig]
+    size = options.dedup.shingle_size
+    made = minhash.signatures([texts[i] for i in unsigned], size, permutations)
+    for i, sig in zip(unsigned, made, strict=True):
+        signatures[i] = sig.tobytes()
+    columns["signature"] = signatures
+    return group.replaced(columns, keep)

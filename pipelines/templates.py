@@ -35,6 +35,7 @@ from pipelines.config import TemplateOptions
 from pipelines.records import Document
 
 __all__ = [
+    "Cut",
     "PageCounter",
     "PageCounts",
     "TemplateModel",
@@ -331,6 +332,22 @@ def count_pages(rows: Iterable[tuple[str, str | None, list[int]]]) -> dict[str, 
     return count_page_columns(rows).as_dict()
 
 
+@dataclass(frozen=True)
+class Cut:
+    """What is left of a page once its site's template lines are cut (`TemplateModel.cut`)."""
+
+    text: str
+    lines: int  # template lines cut
+    words: int  # the words they held
+    keys: list[int]  # the line keys of the lines left
+
+    def rules(self, removed_by_rule: Mapping[str, int]) -> dict[str, int]:
+        """A document's `removed_by_rule` with these lines added under "template"."""
+        removed = dict(removed_by_rule)
+        removed["template"] = removed.get("template", 0) + self.lines
+        return dict(sorted(removed.items()))
+
+
 @dataclass
 class TemplateModel:
     """Templates per site: key → pages it was seen on, for the keys that pass the thresholds."""
@@ -373,36 +390,42 @@ class TemplateModel:
                 out.append(Line(line.text, "template", note))
         return out
 
-    def strip(self, doc: Document, keys: list[int]) -> Document:
-        """`doc` without its template lines (`keys` are its `line_keys`); counts refreshed."""
-        found = self.templates.get(doc.domain)
+    def cut(self, site: str, text: str, keys: list[int], where: str) -> Cut | None:
+        """`text` (a page of `site`) without its template lines, or None if it has none;
+        `keys` are its `line_keys`, `where` names the page in an error."""
+        found = self.templates.get(site)
         if not found or not any(k in found for k in keys):
-            return doc
-        lines = content_lines(doc.text)
+            return None
+        lines = content_lines(text)
         if len(lines) != len(keys):
-            raise ValueError(f"{doc.url}: {len(keys)} line keys for {len(lines)} lines")
+            raise ValueError(f"{where}: {len(keys)} line keys for {len(lines)} lines")
         drop = {i for i, k in enumerate(keys) if k in found}
         kept_lines: list[str] = []
         dropped_words = 0
         n = 0  # index among the non-empty lines, which the keys are aligned with
-        for line in doc.text.split("\n"):
+        for line in text.split("\n"):
             if line.strip():
                 n += 1
                 if n - 1 in drop:
                     dropped_words += word_count(line)
                     continue
             kept_lines.append(line)
-        kept = join_lines(kept_lines)
-        removed = dict(doc.removed_by_rule)
-        removed["template"] = removed.get("template", 0) + len(drop)
+        left = [k for i, k in enumerate(keys) if i not in drop]
+        return Cut(join_lines(kept_lines), len(drop), dropped_words, left)
+
+    def strip(self, doc: Document, keys: list[int]) -> Document:
+        """`doc` without its template lines (`keys` are its `line_keys`); counts refreshed."""
+        cut = self.cut(doc.domain, doc.text, keys, doc.url)
+        if cut is None:
+            return doc
         return replace(
             doc,
-            text=kept,
+            text=cut.text,
             # No word spans two lines: the text's words less those of the lines dropped.
-            word_count=doc.word_count - dropped_words,
-            text_hash=text_hash(kept),
-            boilerplate_lines_removed=doc.boilerplate_lines_removed + len(drop),
-            removed_by_rule=dict(sorted(removed.items())),
+            word_count=doc.word_count - cut.words,
+            text_hash=text_hash(cut.text),
+            boilerplate_lines_removed=doc.boilerplate_lines_removed + cut.lines,
+            removed_by_rule=cut.rules(doc.removed_by_rule),
         )
 
     def template_count(self) -> int:

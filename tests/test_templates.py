@@ -319,6 +319,76 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
         assert sig == signature(doc.text, OPTS.dedup).tobytes()
 
 
+def test_the_strip_pass_writes_each_document_as_stripping_it_alone_makes_it(
+    tmp_path: Path,
+) -> None:
+    """The strip pass works on a row group's columns; each row it writes must be what
+    `TemplateModel.strip` makes of that row's document — its line keys those of the lines
+    left, its signature that of its text, a signature it had kept if nothing was cut — and a
+    document that stripping leaves too short the reject `min_words` makes of it."""
+    from pipelines import dedup
+    from pipelines.filters import min_words
+    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, read_rows
+    from pipelines.process import Batch, process_batch, strip_templates
+    from pipelines.readers import read_input
+    from pipelines.records import Document, Reject
+
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES):
+        write(src, f"q{n}.html", page("quarry.example", article, n))
+    for n, article in enumerate(ARTICLES[:2]):  # a site with too few pages for templates
+        write(src, f"r{n}.html", page("other.example", article, n))
+    pages = [p for f in sorted(src.iterdir()) for p in read_input(str(f))]
+    perms = dedup.permutations(OPTS.dedup.num_perm)
+    docs = process_batch(Batch(pages, OPTS, "run", perms)).docs
+    assert len(docs) == 8
+    model = TemplateModel.learn(
+        [count_pages((d.domain, d.title, k) for d, _, _, k in docs)], TemplateOptions()
+    )
+    assert set(model.templates) == {"quarry.example"}
+    # One document of each site arrives signed (a made-up signature: kept only if not cut).
+    made_up = bytes(range(256)) * 2
+    spooled = [
+        (doc, key, made_up if n in (0, 6) else sig, keys)
+        for n, (doc, key, sig, keys) in enumerate(docs)
+    ]
+    spool = tmp_path / "spool.parquet"
+    with RowWriter(spool, SPOOL_SCHEMA, batch_rows=3) as writer:
+        for doc, key, sig, keys in spooled:
+            writer.write(doc, url_key=key, signature=sig, line_keys=keys)
+    # A minimum that some stripped documents fall under (all were above OPTS.min_words).
+    stripped_words = sorted(model.strip(d, k).word_count for d, _, _, k in spooled[:6])
+    options = OPTS.model_copy(update={"min_words": stripped_words[2]})
+
+    expected_rows, expected_rejects = [], []
+    for doc, key, sig, keys in spooled:
+        stripped = model.strip(doc, keys)
+        if stripped is not doc:
+            kept = min_words(stripped, options.min_words)
+            if isinstance(kept, Reject):
+                expected_rejects.append(kept)
+                continue
+            keys = [k for k in keys if k not in model.templates[doc.domain]]
+            sig = b""
+        sig = sig or signature(stripped.text, OPTS.dedup).tobytes()
+        expected_rows.append((stripped, key, sig, keys))
+    assert 0 < len(expected_rejects) < 6
+
+    counts = Counter[str]()
+    out = tmp_path / "stripped.parquet"
+    rejects = strip_templates(spool, [0, 1, 2], out, model, options, perms, counts)
+    extra = pq.read_table(out, columns=["url_key", "signature", "line_keys"]).to_pylist()
+    found = [
+        (doc, row["url_key"], row["signature"], row["line_keys"])
+        for doc, row in zip(read_rows(out, Document), extra, strict=True)
+    ]
+    assert found == expected_rows
+    assert rejects == expected_rejects
+    assert counts["rejected.too_short"] == len(rejects) == -counts["candidates"]
+    assert counts["removed_by_rule.template"] == 6 * 3
+    assert any(sig == made_up for _, _, sig, _ in found)  # the other site's, not cut
+
+
 def test_page_counts_are_their_definition_on_random_pages() -> None:
     """`count_pages` (a `PageCounter` fed in batches of columns) counts, per site, the distinct
     pages each key is on, every page under `SITE_PAGES`, never `DATA_LINE`; pages without a
