@@ -63,6 +63,7 @@ from pipelines.parquet import (
     iter_row_groups,
     iter_selected_rows,
     num_rows,
+    preload,
     read_columns,
     read_rows,
     read_string_array,
@@ -77,13 +78,13 @@ from pipelines.parquet import (
     write_template_count_columns,
     write_template_counts,
 )
-from pipelines.process import Batch, StripJob, process_batch, strip_job
+from pipelines.process import Batch, StripJob, prepare_strip, process_batch, strip_job
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
 from pipelines.templates import PageCounter, TemplateModel, count_page_columns, line_keys
 from pipelines.urls import url_key
-from pipelines.workers import map_ordered, resolve_workers, warm_up
+from pipelines.workers import map_ordered, prepare, resolve_workers, warm_up
 
 __all__ = [
     "PUBLISH_PHASES",
@@ -633,6 +634,8 @@ def publish(
             spools.append(path)
         template_rejects: list[Reject] = []
         if options.templates.enabled:
+            # The workers wait for the templates: meanwhile, they get ready to strip.
+            prepare(resolve_workers(options.workers), prepare_strip)
             local, pages = tmp / "templates.parquet", tmp / "template-pages-run.parquet"
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="templates") as writer:
                 with _timed(timings, "templates"):
@@ -820,7 +823,11 @@ def ingest(
 
         if resolve_workers(options.workers) > 1 and len(run.shards) > 1:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shard") as threads:
-                reports = list(threads.map(shard, enumerate(run.shards)))
+                done = threads.map(shard, enumerate(run.shards))
+                # While the workers extract, this process imports what publishing will use
+                # (its first use would otherwise pay for it while the workers wait).
+                preload()
+                reports = list(done)
         else:  # inline extraction stays on the main thread, where its time limit works
             reports = [shard(job) for job in enumerate(run.shards)]
         lock.renew()

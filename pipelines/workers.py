@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-__all__ = ["WORKER_MODULES", "map_ordered", "resolve_workers", "warm_up"]
+__all__ = ["WORKER_MODULES", "map_ordered", "prepare", "resolve_workers", "warm_up"]
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -109,6 +109,17 @@ def warm_up(workers: int, modules: tuple[str, ...] = WORKER_MODULES) -> None:
     # On a thread: starting a worker waits for the fork server to have imported the workers'
     # modules, which the caller's own imports can overlap.
     threading.Thread(target=start, name="contentpipe-warm-up", daemon=True).start()
+
+
+def prepare(workers: int, fn: Callable[[], object]) -> None:
+    """Run `fn` on the running workers now, once per worker as far as the pool spreads the
+    calls, without waiting: while the caller works alone (publish learning templates, say),
+    idle workers do what their next jobs would otherwise start with."""
+    if workers <= 1 or workers not in _pools:
+        return
+    with contextlib.suppress(RuntimeError):  # shut down meanwhile: nothing left to prepare
+        for _ in range(workers):
+            _pools[workers].submit(fn)
 
 
 def _import(modules: tuple[str, ...]) -> None:

@@ -217,6 +217,21 @@ def test_worker_processes_import_no_storage_dedup_or_orchestration_library() -> 
     assert done.stdout.strip() == ""
 
 
+def test_a_worker_prepared_to_strip_has_imported_what_its_first_strip_job_would() -> None:
+    # While publish learns the templates, each idle worker runs `prepare_strip`: pyarrow, and
+    # what it imports on first use (~0.1 s a worker), then no longer delay the first strip job.
+    modules = ("pyarrow", "pyarrow.compute", "numpy.ma")
+    code = (
+        "import sys, pipelines.process as p\n"
+        f"print(','.join(m for m in {modules!r} if m in sys.modules))\n"
+        "p.prepare_strip()\n"
+        f"print(','.join(m for m in {modules!r} if m in sys.modules))\n"
+        "print(p.minhash._char_classes.cache_info().currsize)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:3] == ["", ",".join(modules), "1"]
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads listed by /proc")
 def test_the_fork_server_imports_the_worker_modules_without_starting_a_thread() -> None:
     # Workers are forked from a server that has imported these modules (`pipelines.workers`):
