@@ -266,26 +266,47 @@ class _Index:
 
 
 class SignatureRows(Protocol):
-    """Signatures looked up by row: an (n, num_perm) array, or a file read a row at a time."""
+    """Signatures looked up by row: an (n, num_perm) array, or a `SignatureFile`. `take` gives
+    the rows at some row numbers, as a (len(rows), num_perm) array."""
 
     def __getitem__(self, row: int, /) -> Signature: ...
 
+    def take(self, rows: list[int], axis: int) -> Signature: ...
+
 
 class SignatureFile:
-    """Signatures stored one after another in a file, read a row at a time with `pread`: unlike
-    a memory map, rows read do not stay in the process's resident memory."""
+    """Signatures stored one after another in a file. A file of at most `in_memory` bytes is
+    read whole on first use; a larger one a row at a time with `pread`: unlike a memory map,
+    rows read do not stay in the process's resident memory."""
 
-    def __init__(self, path: str, num_perm: int) -> None:
+    def __init__(self, path: str, num_perm: int, in_memory: int = 32 << 20) -> None:
         self.path, self.width = path, num_perm * 4
         self._fd: int | None = None
+        self._rows: Signature | None = None
+        if os.path.getsize(path) <= in_memory:
+            rows = np.fromfile(path, dtype=np.uint32)
+            self._rows = rows.reshape(len(rows) * 4 // self.width, num_perm)
 
     def __getitem__(self, row: int) -> Signature:
+        if self._rows is not None:
+            if not 0 <= row < len(self._rows):
+                raise IndexError(f"{self.path}: no signature row {row}")
+            found: Signature = self._rows[row]
+            return found
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
         data = os.pread(self._fd, self.width, row * self.width)
         if len(data) != self.width:
             raise IndexError(f"{self.path}: no signature row {row}")
         return np.frombuffer(data, dtype=np.uint32)
+
+    def take(self, rows: list[int], axis: int = 0) -> Signature:
+        """The signatures at `rows`, one row each (as `numpy.ndarray.take` along axis 0)."""
+        assert axis == 0
+        if self._rows is not None:
+            return self._rows.take(rows, axis=0)
+        found = [self[row] for row in rows]
+        return np.stack(found) if found else np.empty((0, self.width // 4), dtype=np.uint32)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -460,9 +481,8 @@ class Deduplicator:
         near = matches.near.get(row)
         if not near or idx.cols is None:
             return None
-        sigs = idx.cols.signatures
         best = _best(
-            cands.signatures[row], ((i, sigs[i]) for i in sorted(near)), self.options.threshold
+            cands.signatures[row], sorted(near), idx.cols.signatures, self.options.threshold
         )
         return None if best is None else (_NEAR, best[0], best[1])
 
@@ -527,8 +547,7 @@ class _RunState:
         if not len(slots):
             return None
         sigs = self.cands.signatures
-        rows = self.cands.order[slots].tolist()
-        best = _best(sigs[row], ((r, sigs[r]) for r in rows), self.threshold)
+        best = _best(sigs[row], self.cands.order[slots].tolist(), sigs, self.threshold)
         return None if best is None else (_NEAR, best[0], best[1])
 
     def keep(self, pos: int, row: int) -> None:
@@ -579,12 +598,13 @@ def _bucket_neighbours(
 
 
 def _best(
-    sig: Signature, others: Iterable[tuple[int, Signature]], threshold: float
+    sig: Signature, rows: list[int], signatures: SignatureRows, threshold: float
 ) -> tuple[int, float] | None:
-    """The most similar of `others` at or above `threshold`; ties go to the earliest."""
-    best: tuple[int, float] | None = None
-    for ref, other in others:
-        sim = similarity(sig, other)
-        if sim >= threshold and (best is None or sim > best[1]):
-            best = (ref, sim)
-    return best
+    """The row (of `rows`) whose signature is the most similar to `sig`, at or above
+    `threshold`, with its similarity; ties go to the earliest. All compared at once."""
+    if not rows:
+        return None
+    agree = np.count_nonzero(signatures.take(rows, axis=0) == sig, axis=1)
+    best = int(np.argmax(agree))  # the first of the highest
+    sim = float(agree[best]) / len(sig)  # as `similarity` computes it
+    return (rows[best], sim) if sim >= threshold else None

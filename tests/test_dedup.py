@@ -219,13 +219,18 @@ def test_permutations_are_datasketchs_for_every_size() -> None:
         assert np.array_equal(ours_b[0], b), num_perm
 
 
-def test_signature_file_reads_rows_back_and_names_a_missing_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_memory", [0, 1 << 20], ids=["pread", "in-memory"])
+def test_signature_file_reads_rows_back_and_names_a_missing_row(
+    tmp_path: Path, in_memory: int
+) -> None:
     opts = DedupOptions()
     sigs = np.stack([signature(f"story number {i} " * 20, opts) for i in range(3)])
     path = tmp_path / "sigs.u32"
     path.write_bytes(sigs.tobytes())
-    rows_ = SignatureFile(str(path), opts.num_perm)
+    rows_ = SignatureFile(str(path), opts.num_perm, in_memory=in_memory)
     assert all(np.array_equal(rows_[i], sigs[i]) for i in (2, 0, 1))
+    assert np.array_equal(rows_.take([2, 0, 2], axis=0), sigs[[2, 0, 2]])
+    assert rows_.take([], axis=0).shape == (0, opts.num_perm)
     try:
         rows_[3]
     except IndexError as exc:
@@ -374,3 +379,23 @@ def test_index_matches_found_at_once_are_each_candidates_own() -> None:
             kinds.add(None if found is None else found[0])
         assert kinds == ({1, 2, 3, None} if size else {None})
     assert rows_per_band * n_bands <= opts.num_perm
+
+
+def test_the_best_match_is_the_most_similar_at_or_above_the_threshold_earliest_on_ties() -> None:
+    """`_best` compares a signature with many rows at once; it must pick what comparing them
+    one by one with `similarity` picks: the highest at or above the threshold, the earliest of
+    equals, none below."""
+    from pipelines.dedup import _best
+
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        sigs = rng.integers(0, 3, size=(12, 16)).astype(np.uint32)  # many ties
+        sig = rng.integers(0, 3, size=16).astype(np.uint32)
+        rows = rng.permutation(12)[: rng.integers(0, 8)].tolist()
+        threshold = float(rng.choice([0.2, 0.4, 0.5, 0.75]))
+        expected = None
+        for row in rows:
+            sim = similarity(sig, sigs[row])
+            if sim >= threshold and (expected is None or sim > expected[1]):
+                expected = (row, sim)
+        assert _best(sig, rows, sigs, threshold) == expected, trial
