@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from flows.summary import summary_markdown, summary_rows
 from pipelines.config import ProcessOptions
 from pipelines.lock import OutputLock
+from pipelines.parquet import preload
 from pipelines.run import (
     Plan,
     RunReport,
@@ -110,6 +111,7 @@ def _submit_shards(
     futures = [
         process_shard_task.submit(i, shard, out, run_id, options) for i, shard in enumerate(shards)
     ]
+    preload()  # what publishing uses, imported while the shards run (`pipelines.run.ingest`)
     return [future.result() for future in futures]
 
 
