@@ -6,6 +6,7 @@ The only module that imports pyarrow. Adding a field to a record adds the column
 from __future__ import annotations
 
 import dataclasses
+import operator
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,6 +44,7 @@ __all__ = [
     "release_memory",
     "row_groups",
     "schema_of",
+    "spool_rows",
     "sum_template_counts",
     "template_count_table",
     "write_columns",
@@ -509,22 +511,74 @@ class SpoolGroup:
         return table
 
 
-class SpoolWriter:
-    """Writes spool row groups (`SpoolGroup.replaced`) to a new spool, one row group each."""
+def spool_rows(candidates: Sequence[tuple[Document, str, bytes, list[int]]]) -> bytes:
+    """Candidates — (document, URL key, signature, line keys) — as spool rows in Arrow's IPC
+    stream format: how a worker hands a batch's documents over, for the parent to append to a
+    shard's spool (`SpoolWriter.write_rows`) without a Python object per row. Built column by
+    column, with what `RowWriter` writes for the same candidates."""
+    names = _field_names(Document)
+    fields = operator.attrgetter(*names)
+    rows = [(*fields(doc), key, sig, keys) for doc, key, sig, keys in candidates]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(SPOOL_SCHEMA)
+    rules = names.index("removed_by_rule")
+    columns[rules] = [list(removed.items()) for removed in columns[rules]]
+    table = pa.Table.from_arrays(
+        [pa.array(column, field.type) for column, field in zip(columns, SPOOL_SCHEMA, strict=True)],
+        schema=SPOOL_SCHEMA,
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, SPOOL_SCHEMA) as stream:
+        stream.write_table(table)
+    return sink.getvalue().to_pybytes()
 
-    def __init__(self, path: Path) -> None:
+
+class SpoolWriter:
+    """Writes a spool: row groups of another spool (`SpoolGroup.replaced`), one row group
+    each, or workers' batches of rows (`spool_rows`), gathered into row groups of
+    `batch_rows` as `RowWriter` makes them."""
+
+    def __init__(self, path: Path, batch_rows: int = 2000) -> None:
         self.count = 0
+        self.batch_rows = batch_rows
         self._writer = pq.ParquetWriter(path, SPOOL_SCHEMA, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def write(self, table: pa.Table) -> None:
         self._writer.write_table(table.cast(SPOOL_SCHEMA))
         self.count += table.num_rows
 
+    def write_rows(self, rows: bytes) -> int:
+        """Append a batch of `spool_rows`; returns its row count."""
+        table = pa.ipc.open_stream(rows).read_all()
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.count += table.num_rows
+        if self._pending_rows >= self.batch_rows:
+            self._flush(whole_groups_only=True)
+        return int(table.num_rows)
+
+    def _flush(self, whole_groups_only: bool = False) -> None:
+        pending = pa.concat_tables(self._pending) if self._pending else SPOOL_SCHEMA.empty_table()
+        size = pending.num_rows
+        if whole_groups_only:
+            size -= size % self.batch_rows
+        if size or self.count == 0:  # an empty spool still gets its schema's row group
+            self._writer.write_table(pending.slice(0, size), row_group_size=self.batch_rows)
+        rest = pending.slice(size)
+        self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def close(self) -> int:
+        if self._pending or self.count == 0:
+            self._flush()
+        self._writer.close()
+        return self.count
+
     def __enter__(self) -> SpoolWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._writer.close()
+        self.close()
 
 
 def read_rows(path: Path, cls: type[T], groups: Iterable[int] | None = None) -> Iterator[T]:

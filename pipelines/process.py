@@ -1,6 +1,7 @@
-"""The steps that run on worker processes: extract, clean, filter and sign a batch of pages;
-strip a spool of the run's templates. With templates on (the default), documents are signed in
-the strip pass, once their template lines are gone, not in the batch.
+"""The steps that run on worker processes: extract, clean, filter and sign a batch of pages,
+handed back as spool rows; strip a spool of the run's templates. With templates on (the
+default), documents are signed in the strip pass, once their template lines are gone, not in
+the batch.
 
 Kept apart from `pipelines.run` so that a worker imports only what these steps need — no
 boto3, none of publish's dedup index — and starts in about half the time. Signatures use
@@ -35,10 +36,12 @@ __all__ = [
     "Batch",
     "Candidate",
     "Processed",
+    "Spooled",
     "StripJob",
     "Stripped",
     "prepare_strip",
     "process_batch",
+    "spool_batch",
     "strip_job",
     "strip_templates",
 ]
@@ -115,6 +118,36 @@ def process_batch(batch: Batch) -> Processed:
         else:
             out.docs.append(result)
     return out
+
+
+@dataclass
+class Spooled:
+    """A processed batch as a shard's spool takes it: the documents as spool rows (Arrow IPC,
+    `parquet.spool_rows`) and what the parent counts of them, the rejects as records."""
+
+    rows: bytes
+    docs: int
+    counts: Counter[str]
+    rejects: list[Reject]
+    files_read: int
+    pages_read: int
+
+
+def spool_batch(batch: Batch) -> Spooled:
+    """`process_batch`, its documents handed over as spool rows: the parent appends them to
+    the shard's spool in Arrow, without unpickling and converting a record per document on
+    the thread that also keeps the workers supplied with batches."""
+    # Imported here, not at the top: the fork server must not import pyarrow (`strip_templates`).
+    from pipelines.parquet import spool_rows
+
+    out = process_batch(batch)
+    counts: Counter[str] = Counter()
+    for doc, *_ in out.docs:
+        counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
+        for rule, n in doc.removed_by_rule.items():
+            counts[f"removed_by_rule.{rule}"] += n
+    rows = spool_rows(out.docs)
+    return Spooled(rows, len(out.docs), counts, out.rejects, out.files_read, out.pages_read)
 
 
 R = TypeVar("R")

@@ -53,9 +53,9 @@ from pipelines.lock import OutputLock
 from pipelines.parquet import (
     INDEX_SCHEMA,
     SCHEMAS,
-    SPOOL_SCHEMA,
     TEMPLATE_PAGES_SCHEMA,
     RowWriter,
+    SpoolWriter,
     StringColumn,
     TemplateCounts,
     file_metadata,
@@ -78,7 +78,7 @@ from pipelines.parquet import (
     write_template_count_columns,
     write_template_counts,
 )
-from pipelines.process import Batch, StripJob, prepare_strip, process_batch, strip_job
+from pipelines.process import Batch, StripJob, prepare_strip, spool_batch, strip_job
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
@@ -248,7 +248,7 @@ def process_shard(
     with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmp:
         docs_path, rejects_path = Path(tmp, "docs.parquet"), Path(tmp, "rejects.parquet")
         with (
-            RowWriter(docs_path, SPOOL_SCHEMA) as docs,
+            SpoolWriter(docs_path) as docs,
             RowWriter(rejects_path, SCHEMAS[Reject]) as rejects,
         ):
 
@@ -272,17 +272,14 @@ def process_shard(
             for uri in inputs:
                 (files if read_in_worker(uri) else others).append(uri)
             batches = _batches(files, pages(others), options.batch_pages, options, run_id)
-            for processed in map_ordered(process_batch, batches, resolve_workers(options.workers)):
-                counts["inputs"] += processed.files_read
-                counts["pages"] += processed.pages_read
-                for rej in processed.rejects:
+            for spooled in map_ordered(spool_batch, batches, resolve_workers(options.workers)):
+                counts["inputs"] += spooled.files_read
+                counts["pages"] += spooled.pages_read
+                for rej in spooled.rejects:
                     reject(rej)
-                for doc, key, sig, keys in processed.docs:
-                    docs.write(doc, url_key=key, signature=sig, line_keys=keys)
-                    counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
-                    for rule, n in doc.removed_by_rule.items():
-                        counts[f"removed_by_rule.{rule}"] += n
-                progress.advance("pages", len(processed.docs) + len(processed.rejects))
+                docs.write_rows(spooled.rows)
+                counts.update(spooled.counts)
+                progress.advance("pages", spooled.docs + len(spooled.rejects))
         counts["candidates"] = docs.count
         store.put_file(docs_key, docs_path)
         store.put_file(rejects_key, rejects_path)

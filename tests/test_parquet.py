@@ -99,3 +99,48 @@ def test_list_columns_read_flat_are_their_lists(tmp_path: Path) -> None:
         assert values.dtype == np.uint64 and offsets[0] == 0 and len(offsets) == len(group["n"]) + 1
         seen += [values[a:b].tolist() for a, b in itertools.pairwise(offsets)]
     assert seen == [v or [] for v in lists]
+
+
+def test_a_spool_of_workers_batches_is_the_spool_of_its_records(tmp_path: Path) -> None:
+    """Workers hand their documents over as Arrow rows (`spool_rows`), which the parent
+    appends (`SpoolWriter.write_rows`): the file must be the one `RowWriter` writes from the
+    records — same values (missing ones, empty maps, times, text outside ASCII), same row
+    groups — whatever the batch sizes, and an empty spool must still be a readable file."""
+    from datetime import UTC, datetime
+
+    from pipelines.parquet import SpoolWriter, spool_rows
+
+    def candidate(i: int) -> tuple[Document, str, bytes, list[int]]:
+        doc = _doc(i)
+        if i % 4 == 0:
+            doc.fetched_at = datetime(2026, 1, 2, 3, 4, 5, i, tzinfo=UTC)
+            doc.text, doc.title = f"Östra Ängby — 東京 {i}\nline two", None
+            doc.removed_by_rule = {"byline": 1, "toc": i}
+        return doc, f"k{i}", bytes([i % 256]) * 8 if i % 3 else b"", list(range(i % 5))
+
+    candidates = [candidate(i) for i in range(23)]
+    for sizes in ([23], [1] * 23, [5, 0, 9, 2, 7], [3, 20]):
+        expected, found = tmp_path / "records.parquet", tmp_path / "rows.parquet"
+        with RowWriter(expected, SPOOL_SCHEMA, batch_rows=4) as writer:
+            for doc, key, sig, keys in candidates:
+                writer.write(doc, url_key=key, signature=sig, line_keys=keys)
+        with SpoolWriter(found, batch_rows=4) as spool:
+            start = 0
+            for size in sizes:
+                assert spool.write_rows(spool_rows(candidates[start : start + size])) == size
+                start += size
+        assert spool.count == 23
+        assert pq.read_table(found).equals(pq.read_table(expected)), sizes
+        groups = [
+            pq.ParquetFile(p).metadata.row_group(g).num_rows
+            for p in (found, expected)
+            for g in range(pq.ParquetFile(p).num_row_groups)
+        ]
+        assert groups == [4, 4, 4, 4, 4, 3] * 2, sizes
+    empty, none = tmp_path / "empty.parquet", tmp_path / "none.parquet"
+    with SpoolWriter(empty) as spool:
+        spool.write_rows(spool_rows([]))
+    with RowWriter(none, SPOOL_SCHEMA):
+        pass
+    assert pq.read_table(empty).equals(pq.read_table(none))
+    assert pq.ParquetFile(empty).num_row_groups == pq.ParquetFile(none).num_row_groups == 1

@@ -319,6 +319,40 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
         assert sig == signature(doc.text, OPTS.dedup).tobytes()
 
 
+def test_a_batch_spooled_by_a_worker_holds_what_processing_it_makes(tmp_path: Path) -> None:
+    """A worker hands a batch over as spool rows and counts (`spool_batch`): read back, they
+    must be `process_batch`'s documents, keys and line keys, and its rejects and counts."""
+    from pipelines import dedup
+    from pipelines.parquet import SpoolWriter, read_rows
+    from pipelines.process import Batch, process_batch, spool_batch
+    from pipelines.readers import read_input
+    from pipelines.records import Document
+
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES):
+        write(src, f"q{n}.html", page("quarry.example", article, n))
+    write(src, "empty.html", "<html><body></body></html>")
+    pages = [p for f in sorted(src.iterdir()) for p in read_input(str(f))]
+    batch = Batch(pages, OPTS, "run", dedup.permutations(OPTS.dedup.num_perm))
+    processed, spooled = process_batch(batch), spool_batch(batch)
+    spool = tmp_path / "spool.parquet"
+    with SpoolWriter(spool) as writer:
+        writer.write_rows(spooled.rows)
+    extra = pq.read_table(spool, columns=["url_key", "signature", "line_keys"]).to_pylist()
+    found = [
+        (doc, row["url_key"], row["signature"], row["line_keys"])
+        for doc, row in zip(read_rows(spool, Document), extra, strict=True)
+    ]
+    assert found == processed.docs and spooled.docs == len(found) == len(ARTICLES)
+    assert spooled.rejects == processed.rejects and len(spooled.rejects) == 1
+    counts = Counter[str]()
+    for doc, *_ in processed.docs:
+        counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
+        for rule, n in doc.removed_by_rule.items():
+            counts[f"removed_by_rule.{rule}"] += n
+    assert spooled.counts == counts and counts["boilerplate_lines_removed"] > 0
+
+
 def test_the_strip_pass_writes_each_document_as_stripping_it_alone_makes_it(
     tmp_path: Path,
 ) -> None:
