@@ -15,7 +15,7 @@ articles and wrapped in the demo's four publisher templates; 10 % are syndicated
 near-duplicate path is exercised without the run being mostly exact duplicates.
 
 Usage: python bench/run.py [--pages 10000] [--small 20000] [--large 200000] [--workers 2]
-                           [--pairs 3]
+                           [--pairs 5]
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=200_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
-        "--pairs", type=int, default=3, help="(a) and (b) --no-prefect, run alternately N times"
+        "--pairs", type=int, default=5, help="(a) and (b) --no-prefect, run alternately N times"
     )
     args = ap.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -85,9 +85,12 @@ def map_ordered(fn: Callable[[A], R], items: Iterable[A], workers: int) -> Itera
 # What the work of worker processes needs (`pipelines.process`, and the extractor it imports on
 # first use: the parent process, which never extracts with workers, does not import it).
 WORKER_MODULES = ("pipelines.process", "pipelines.extract")
+# And what a worker needs that the fork server must not import, because importing it starts
+# threads (pyarrow, with which a worker hands its batches back): each worker imports it itself.
+_AFTER_FORK = ("pipelines.parquet",)
 
 
-def warm_up(workers: int, modules: tuple[str, ...] = WORKER_MODULES) -> None:
+def warm_up(workers: int, modules: tuple[str, ...] = WORKER_MODULES + _AFTER_FORK) -> None:
     """Start the worker processes now, each importing `modules` (where their work lives),
     without waiting: their start overlaps the caller's own next steps instead of delaying its
     first batch. Once per pool: later calls return at once."""
