@@ -712,6 +712,21 @@ def publish(
                     if len(first_dups) < 20:
                         first_dups.append(dup)
                 row += size
+            # This thread's own files meanwhile: the run's rejects and its index segment.
+            rejects: list[Reject] = [
+                Reject(None, pattern, None, "read", "not_found", reason, run_id)
+                for pattern, reason in run.missing
+            ]
+            for rep in reports:
+                path = tmp / "rejects-spool.parquet"
+                store.get_file(rep.rejects_key, path)
+                rejects.extend(read_rows(path, Reject))
+            rejects.extend(template_rejects)
+            rejects_path = tmp / "rejects.parquet"
+            write_rows(rejects_path, rejects, SCHEMAS[Reject])
+            index_path = tmp / "index.parquet"
+            metadata = {INDEX_SCHEME_KEY: index_scheme(options.dedup)}
+            write_index_segment(index_path, spools, kept_masks, run_id, metadata)
             for n, done in enumerate(written):
                 if done.result():
                     counts["records"] += done.result()
@@ -721,26 +736,11 @@ def publish(
         store.put_file(part("duplicates", 0), dups_path)
         files["duplicates"].append(part("duplicates", 0))
 
-        rejects: list[Reject] = [
-            Reject(None, pattern, None, "read", "not_found", reason, run_id)
-            for pattern, reason in run.missing
-        ]
-        for rep in reports:
-            path = tmp / "rejects-spool.parquet"
-            store.get_file(rep.rejects_key, path)
-            rejects.extend(read_rows(path, Reject))
-        rejects.extend(template_rejects)
         counts["rejected.not_found"] += len(run.missing)
         counts["rejected"] = len(rejects)
-        local = tmp / "rejects.parquet"
-        write_rows(local, rejects, SCHEMAS[Reject])
-        store.put_file(part("rejects", 0), local)
+        store.put_file(part("rejects", 0), rejects_path)
         files["rejects"].append(part("rejects", 0))
-
-        local = tmp / "index.parquet"
-        metadata = {INDEX_SCHEME_KEY: index_scheme(options.dedup)}
-        write_index_segment(local, spools, kept_masks, run_id, metadata)
-        store.put_file(_index_segment_key(run_id), local)
+        store.put_file(_index_segment_key(run_id), index_path)
         files["index"].append(_index_segment_key(run_id))
         timings["write"] = round(time.perf_counter() - writing, 3)
 
