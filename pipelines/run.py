@@ -325,54 +325,70 @@ def _rebuild_index_segment(store: Store, run_id: str, options: ProcessOptions, t
     return _index_segment_key(run_id)
 
 
-def _candidates(
-    spools: list[Path], options: ProcessOptions, tmp: Path
-) -> tuple[CandidateColumns, SignatureFile]:
-    """This run's candidates as columns, spool by spool: signatures go to a file that is read
-    back a row at a time, band hashes are computed on the way, and only the keep-order sort
-    briefly holds the ids, dates and word counts of all candidates."""
-    num_perm = options.dedup.num_perm
-    n_bands = bands_for(options.dedup.threshold, num_perm)[0]
-    ids, urls = [], []
-    url_keys, text_hashes, bands = [], [], []
-    published, word_counts, id_bytes = [], [], []
-    sig_path = tmp / "run-signatures.u32"
-    columns = ["id", "url_key", "text_hash", "published", "word_count", "signature"]
-    with sig_path.open("wb") as sig_file:
-        for path in spools:
-            ids.append(read_string_array(path, "id"))
-            urls.append(read_string_array(path, "url"))
-            for cols in iter_row_groups(path, columns, {"signature": num_perm * 4}):
-                n = len(cols["id"])
-                url_keys.append(np.fromiter(map(key64, cols["url_key"]), np.uint64, n))
-                text_hashes.append(np.fromiter(map(key64, cols["text_hash"]), np.uint64, n))
-                published.append(np.array([(p or "").encode() for p in cols["published"]], "S"))
-                word_counts.append(np.asarray(cols["word_count"], dtype=np.int64))
-                id_bytes.append(np.array([i.encode() for i in cols["id"]], dtype="S"))
-                sigs = cols["signature"]
-                sig_file.write(sigs.tobytes())
-                bands.append(band_hashes(sigs.view(np.uint32), options.dedup))
-    if not bands:  # no candidates at all
-        published, id_bytes = [np.empty(0, "S")], [np.empty(0, "S")]
-        word_counts = [np.empty(0, np.int64)]
-        url_keys, text_hashes = [np.empty(0, np.uint64)], [np.empty(0, np.uint64)]
-        bands = [np.empty((0, n_bands), np.uint32)]
-    order = keep_order(
-        np.concatenate(published), np.concatenate(word_counts), np.concatenate(id_bytes)
-    )
-    del published, word_counts, id_bytes
-    signatures = SignatureFile(str(sig_path), num_perm)
-    cands = CandidateColumns(
-        StringColumn(ids),
-        StringColumn(urls),
-        np.concatenate(url_keys),
-        np.concatenate(text_hashes),
-        order,
-        np.concatenate(bands),
-        signatures,
-    )
-    release_memory()
-    return cands, signatures
+class _Candidates:
+    """This run's candidates as columns, gathered spool by spool (`add`, in order; publish adds
+    each stripped spool as the workers finish it): signatures go to a file that is read back
+    a row at a time, band hashes are computed on the way, and only the keep-order sort
+    (`columns`) briefly holds the ids, dates and word counts of all candidates."""
+
+    _COLUMNS = ("id", "url_key", "text_hash", "published", "word_count", "signature")
+
+    def __init__(self, options: ProcessOptions, tmp: Path) -> None:
+        self.options = options
+        self.sig_path = tmp / "run-signatures.u32"
+        self._sig_file = self.sig_path.open("wb")
+        self._ids: list[Any] = []
+        self._urls: list[Any] = []
+        self._url_keys: list[npt.NDArray[np.uint64]] = []
+        self._text_hashes: list[npt.NDArray[np.uint64]] = []
+        self._bands: list[npt.NDArray[np.uint32]] = []
+        self._published: list[npt.NDArray[np.bytes_]] = []
+        self._word_counts: list[npt.NDArray[np.int64]] = []
+        self._id_bytes: list[npt.NDArray[np.bytes_]] = []
+
+    def add(self, path: Path) -> None:
+        num_perm = self.options.dedup.num_perm
+        self._ids.append(read_string_array(path, "id"))
+        self._urls.append(read_string_array(path, "url"))
+        for cols in iter_row_groups(path, self._COLUMNS, {"signature": num_perm * 4}):
+            n = len(cols["id"])
+            self._url_keys.append(np.fromiter(map(key64, cols["url_key"]), np.uint64, n))
+            self._text_hashes.append(np.fromiter(map(key64, cols["text_hash"]), np.uint64, n))
+            self._published.append(np.array([(p or "").encode() for p in cols["published"]], "S"))
+            self._word_counts.append(np.asarray(cols["word_count"], dtype=np.int64))
+            self._id_bytes.append(np.array([i.encode() for i in cols["id"]], dtype="S"))
+            sigs = cols["signature"]
+            self._sig_file.write(sigs.tobytes())
+            self._bands.append(band_hashes(sigs.view(np.uint32), self.options.dedup))
+
+    def columns(self) -> tuple[CandidateColumns, SignatureFile]:
+        """All the candidates added, as `Deduplicator.decide_columns` takes them."""
+        self._sig_file.close()
+        if not self._bands:  # no candidates at all
+            n_bands = bands_for(self.options.dedup.threshold, self.options.dedup.num_perm)[0]
+            self._published, self._id_bytes = [np.empty(0, "S")], [np.empty(0, "S")]
+            self._word_counts = [np.empty(0, np.int64)]
+            self._url_keys = [np.empty(0, np.uint64)]
+            self._text_hashes = [np.empty(0, np.uint64)]
+            self._bands = [np.empty((0, n_bands), np.uint32)]
+        order = keep_order(
+            np.concatenate(self._published),
+            np.concatenate(self._word_counts),
+            np.concatenate(self._id_bytes),
+        )
+        self._published, self._word_counts, self._id_bytes = [], [], []
+        signatures = SignatureFile(str(self.sig_path), self.options.dedup.num_perm)
+        cands = CandidateColumns(
+            StringColumn(self._ids),
+            StringColumn(self._urls),
+            np.concatenate(self._url_keys),
+            np.concatenate(self._text_hashes),
+            order,
+            np.concatenate(self._bands),
+            signatures,
+        )
+        release_memory()
+        return cands, signatures
 
 
 def _load_index(
@@ -630,6 +646,7 @@ def publish(
             store.get_file(rep.docs_key, path)
             spools.append(path)
         template_rejects: list[Reject] = []
+        candidates = _Candidates(options, tmp)
         if options.templates.enabled:
             # The workers wait for the templates: meanwhile, they get ready to strip.
             prepare(resolve_workers(options.workers), prepare_strip)
@@ -648,9 +665,11 @@ def publish(
                     for g in range(row_groups(path))
                 ]
                 with _timed(timings, "strip"):
-                    for stripped in map_ordered(strip_job, jobs, resolve_workers(options.workers)):
+                    parts = map_ordered(strip_job, jobs, resolve_workers(options.workers))
+                    for job, stripped in zip(jobs, parts, strict=True):
                         counts.update(stripped.counts)
                         template_rejects.extend(stripped.rejects)
+                        candidates.add(job.out)  # while the workers strip the next parts
                 for path in spools:
                     path.unlink()
                 spools = [job.out for job in jobs]
@@ -662,7 +681,10 @@ def publish(
             counts["templates_known"] = model.template_count()
 
         with _timed(timings, "dedup"):
-            cands, signatures = _candidates(spools, options, tmp)
+            if not options.templates.enabled:  # else gathered during the strip pass
+                for path in spools:
+                    candidates.add(path)
+            cands, signatures = candidates.columns()
             try:
                 decisions = dedup.decide_columns(cands)
             finally:
