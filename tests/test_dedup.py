@@ -59,17 +59,30 @@ def test_syndicated_copies_found_and_different_articles_kept(seeds: Path, tmp_pa
 
 
 def test_kept_set_does_not_depend_on_order_batches_or_workers(seeds: Path, tmp_path: Path) -> None:
-    sources = [str(p) for p in sorted(DEMO_SITE.iterdir())] + [str(seeds)]
+    """One shard on one process, or many shards on two workers (publish then starts while the
+    later shards run): the same records, duplicates, rejects and counts."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.html").write_text("")  # rejected by a shard
+    (bad / "no-article.html").write_text("<html><body><nav>Home</nav></body></html>")
+    sources = [str(p) for p in sorted(DEMO_SITE.iterdir())] + [str(seeds), str(bad)]
     reversed_sources = list(reversed(sources))
     a = str(tmp_path / "a")
     b = str(tmp_path / "b")
-    ingest(sources, a, ProcessOptions(workers=1, batch_pages=50))
-    ingest(reversed_sources, b, ProcessOptions(workers=2, batch_pages=2, shard_mb=1, shard_files=3))
+    one = ingest(sources, a, ProcessOptions(workers=1, batch_pages=50))
+    many = ingest(
+        reversed_sources, b, ProcessOptions(workers=2, batch_pages=2, shard_mb=1, shard_files=3)
+    )
+    assert many.timings["shards"] > many.timings["shard_longest"]  # several shards
     key = lambda r: (r["id"], r["text_hash"])  # noqa: E731
     assert sorted(map(key, rows(a, "records"))) == sorted(map(key, rows(b, "records")))
     assert sorted(
         (d["id"], d["duplicate_of"], d["method"]) for d in rows(a, "duplicates")
     ) == sorted((d["id"], d["duplicate_of"], d["method"]) for d in rows(b, "duplicates"))
+    reject = lambda r: (r["source"], r["stage"], r["reason"])  # noqa: E731
+    assert sorted(map(reject, rows(a, "rejects"))) == sorted(map(reject, rows(b, "rejects")))
+    assert len(rows(a, "rejects")) >= 2
+    assert one.counts == many.counts
 
 
 def _cand(key: int, text: str, published: str | None, opts: DedupOptions) -> Candidate:
