@@ -464,15 +464,13 @@ def _fixed_width(array: Any, path: Path, column: str, width: int) -> npt.NDArray
 
 class SpoolGroup:
     """One row group of a spool, read once: a few columns come out as Python values, and the
-    group is written back (`write`) with some columns replaced and some rows left out — the
-    others copied as they are, in Arrow, without a record object per row."""
+    group comes back as a table (`replaced`, for `SpoolWriter.write`) with some columns
+    replaced and some rows left out — the others copied as they are, in Arrow, without a
+    record object per row."""
 
     def __init__(self, path: Path, group: int) -> None:
         self.path = path
         self._table = pq.ParquetFile(path).read_row_group(group, use_threads=False)
-
-    def __len__(self) -> int:
-        return int(self._table.num_rows)
 
     def values(self, column: str) -> list[Any]:
         return self._table.column(column).to_pylist()

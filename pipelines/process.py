@@ -244,10 +244,11 @@ def _strip_group(
     offsets, keys = group.lists("line_keys")
     cuts: dict[int, Cut] = {}  # by row, in row order
     if model.templates:
+        urls = group.values("url")  # to name a page in an error
         for i, site in enumerate(group.values("domain")):
             if site in model.templates:
                 row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
-                cut = model.cut(site, texts[i], row_keys, f"{group.path.name} row {i}")
+                cut = model.cut(site, texts[i], row_keys, urls[i])
                 if cut is not None:
                     cuts[i] = cut
     keep = np.ones(len(texts), dtype=bool)
