@@ -276,7 +276,7 @@ class SignatureRows(Protocol):
 
 class SignatureFile:
     """Signatures stored one after another in a file. A file of at most `in_memory` bytes is
-    read whole on first use; a larger one a row at a time with `pread`: unlike a memory map,
+    read whole when opened; a larger one a row at a time with `pread`: unlike a memory map,
     rows read do not stay in the process's resident memory."""
 
     def __init__(self, path: str, num_perm: int, in_memory: int = 32 << 20) -> None:
