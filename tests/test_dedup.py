@@ -190,6 +190,28 @@ def test_vectorised_shingle_hashes_equal_the_one_at_a_time_hash() -> None:
             assert shingle_hashes(text, size).tolist() == expected, (text, size)
 
 
+def test_long_words_and_long_texts_hash_as_one_at_a_time() -> None:
+    """A character's weight repeats every 256 positions of its word, and texts longer than
+    the table of positions `minhash` keeps (128 K characters) are hashed too, alone or with
+    others in one chunk."""
+    rng = random.Random(14)
+    word = "".join(rng.choices("abcdefghij", k=300))
+    long_words = f"x {word} y {word[:257]}Ü {word}z"
+    words = ["".join(rng.choices("klmnopqrstuvwxyz", k=rng.randint(200, 400))) for _ in range(450)]
+    huge = " ".join(words)
+    assert len(huge) > 1 << 17
+    for text in (long_words, huge):
+        expected = [shingle_hash(s) for s in shingles(text, 3)]
+        assert shingle_hashes(text, 3).tolist() == expected
+    perms = permutations(32)
+    texts = [long_words, "a b c", huge, long_words.upper()]
+    expected_rows = np.stack([minhash.signature(t, 3, perms) for t in texts])
+    assert np.array_equal(minhash.signatures(texts, 3, perms), expected_rows)
+    minhash_ = MinHash(num_perm=32, seed=1, hashfunc=shingle_hash)
+    minhash_.update_batch(shingles(huge, 3))
+    assert np.array_equal(expected_rows[2], minhash_.hashvalues)
+
+
 def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
     for num_perm, size in ((128, 3), (64, 5)):
         opts = DedupOptions(num_perm=num_perm, shingle_size=size)
