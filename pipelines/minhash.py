@@ -153,12 +153,7 @@ def _word_hashes(
     position &= 255
     values = _T.take(position)
     values *= cps * word
-    # Each word's sum, from running sums (wrapping, as the sum does): the sum up to the next
-    # word's start less that up to its own.
-    running = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(values, out=running[1:])
-    ends = np.append(starts, n)
-    return _fmix64(running[ends[1:]] - running[ends[:-1]]), starts
+    return _fmix64(np.add.reduceat(values, starts)), starts
 
 
 def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint32]:
