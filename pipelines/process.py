@@ -47,10 +47,6 @@ __all__ = [
 ]
 
 
-def _sign(text: str, options: ProcessOptions, permutations: Permutations) -> bytes:
-    return minhash.signature(text, options.dedup.shingle_size, permutations).tobytes()
-
-
 @dataclass
 class Batch:
     """Pages for one worker call, with what signing them needs; `files` are local single-page
@@ -82,7 +78,7 @@ def _keep(doc: Document, batch: Batch) -> Candidate | Reject:
         return kept
     key = url_key(doc.canonical_url)  # here, not in the parent: the extractor just made it
     if not batch.options.templates.enabled:
-        return doc, key, _sign(doc.text, batch.options, batch.permutations), []
+        return doc, key, b"", []  # signed with the rest of the batch (`process_batch`)
     # Signed later, once its template lines are gone (`strip_templates`): a signature made
     # here would be thrown away for every page a site template changes.
     return doc, key, b"", line_keys(doc.text, doc.title)
@@ -117,6 +113,13 @@ def process_batch(batch: Batch) -> Processed:
             out.rejects.append(result)
         else:
             out.docs.append(result)
+    if not batch.options.templates.enabled:  # all at once (`minhash.signatures`)
+        size = batch.options.dedup.shingle_size
+        made = minhash.signatures([doc.text for doc, *_ in out.docs], size, batch.permutations)
+        out.docs = [
+            (doc, key, sig.tobytes(), keys)
+            for (doc, key, _, keys), sig in zip(out.docs, made, strict=True)
+        ]
     return out
 
 
