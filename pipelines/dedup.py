@@ -411,9 +411,9 @@ class Deduplicator:
         sigs = cols.signatures.reshape(len(cols.run_of_row), self.options.num_perm)
         for b in range(n_bands):
             column = bands[b] if bands is not None else _band(sigs, b, rows)
-            order = np.argsort(column, kind="stable").astype(np.int32)
-            idx.band_order.append(order)
-            idx.band_sorted.append(column[order])
+            order, values = _sorted_band(column)
+            idx.band_order.append(order.astype(np.int32))
+            idx.band_sorted.append(values)
             if bands is not None:
                 bands[b] = idx.band_sorted[-1]  # drop the unsorted column now
         self.index = idx
