@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +147,21 @@ def test_a_spool_of_workers_batches_is_the_spool_of_its_records(tmp_path: Path) 
         pass
     assert pq.read_table(empty).equals(pq.read_table(none))
     assert pq.ParquetFile(empty).num_row_groups == pq.ParquetFile(none).num_row_groups == 1
+
+
+def test_arrow_buffers_come_from_jemalloc_unless_the_environment_chooses() -> None:
+    """Importing `pipelines` makes jemalloc Arrow's pool (mimalloc, Arrow's default, costs the
+    kernel's zeroing of fresh huge pages here); the standard variable still decides."""
+    import platform
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        pytest.skip("pyarrow has jemalloc on Linux x86-64 only")
+    code = "import pipelines.parquet, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    for chosen, expected in ((None, "jemalloc"), ("system", "system"), ("mimalloc", "mimalloc")):
+        if chosen:
+            env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        assert done.stdout.strip() == expected
