@@ -181,15 +181,20 @@ def signature_rate(n: int, words: int = 600, plain: bool = False, batch: int = 0
     return n / (time.perf_counter() - start)
 
 
+# Peak RSS is the process's own high-water mark, VmHWM: `getrusage`'s ru_maxrss of a process
+# started by this one begins at this (larger) process's peak — Linux carries it over a fork and
+# exec — and read 355 MB for every run whatever it did, until 2026-12-06 (bench/README.md).
 PEAK = """
-import json, resource, sys, time
+import json, sys, time
+from pathlib import Path
 from pipelines.config import ProcessOptions
 from pipelines.run import ingest
 t = time.perf_counter()
 r = ingest(sys.argv[1:-2], sys.argv[-2], ProcessOptions(workers=int(sys.argv[-1])))
+hwm = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM"))
 print(json.dumps({"seconds": time.perf_counter() - t, "records": r.counts.get("records", 0),
                   "index_documents": r.counts.get("index_documents", 0),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": int(hwm.split()[1]) / 1024}))
 """
 
 
