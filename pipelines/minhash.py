@@ -175,17 +175,51 @@ def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint32]:
 def signature(text: str, shingle_size: int, permutations: Permutations) -> Signature:
     """MinHash signature of a text's shingles under `permutations` (one uint32 per
     permutation): datasketch's `update_batch` arithmetic on every shingle hash at once."""
+    hv = _fmix32(shingle_hashes(text, shingle_size))
+    result: Signature = _minima(hv, np.zeros(1, dtype=np.intp), permutations)[0]
+    return result
+
+
+def _fmix32(hv: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """datasketch's `affine32` input step, in place."""
     s1, m1, s2, m2, s3 = (np.uint32(v) for v in _FMIX32)
-    hv = shingle_hashes(text, shingle_size)
     hv ^= hv >> s1
     hv *= m1
     hv ^= hv >> s2
     hv *= m2
     hv ^= hv >> s3
+    return hv
+
+
+# Shingles permuted at a time: a matrix of num_perm by 65,536 uint32, 32 MB at 128 permutations.
+# A chunk of texts (`_CHUNK_CHARS`) has fewer; a very long text is permuted in blocks.
+_BLOCK_SHINGLES = 1 << 16
+
+
+def _minima(
+    hv: npt.NDArray[np.uint32], bounds: npt.NDArray[np.intp], permutations: Permutations
+) -> Signature:
+    """Each text's signature, one row per text, from the hashed shingles `hv` of all the texts
+    (text t's from `bounds[t]` to the next text's bound; each has at least one).
+
+    Every shingle under every permutation as one matrix, a row per permutation, then each
+    text's minimum in each row: three numpy calls for all the texts instead of three a text,
+    and the minimum a reduction over contiguous values (all in all twice as fast as text by
+    text)."""
     a, b = _columns(permutations)
-    values = a * hv  # a row per permutation: its minimum is a contiguous reduction
-    values += b
-    result: Signature = values.min(axis=1)
+    if len(hv) <= _BLOCK_SHINGLES:
+        values = a * hv
+        values += b
+        result: Signature = np.ascontiguousarray(np.minimum.reduceat(values, bounds, axis=1).T)
+        return result
+    # Longer (a very long text): text by text, block by block, so memory stays bounded.
+    result = np.full((len(bounds), len(a)), np.iinfo(np.uint32).max, dtype=np.uint32)
+    ends = np.append(bounds[1:], len(hv)).tolist()
+    for row, (lo, hi) in enumerate(zip(bounds.tolist(), ends, strict=True)):
+        for start in range(lo, hi, _BLOCK_SHINGLES):
+            values = a * hv[start : min(hi, start + _BLOCK_SHINGLES)]
+            values += b
+            np.minimum(result[row], values.min(axis=1), out=result[row])
     return result
 
 
@@ -253,18 +287,5 @@ def _signatures(texts: list[str], size: int, permutations: Permutations) -> Sign
         shingle_texts = np.concatenate((shingle_texts, empty))
         order = np.argsort(shingle_texts, kind="stable")
         hv, shingle_texts = hv[order], shingle_texts[order]
-    s1, m1, s2, m2, s3 = (np.uint32(v) for v in _FMIX32)
-    hv ^= hv >> s1
-    hv *= m1
-    hv ^= hv >> s2
-    hv *= m2
-    hv ^= hv >> s3
-    # All the chunk's shingles under each permutation, a row per permutation, then each text's
-    # minimum in each row: three numpy calls a chunk instead of three a text, and the minimum a
-    # reduction over contiguous values (all in all twice as fast as text by text).
-    a, b = _columns(permutations)
-    values = a * hv
-    values += b
     bounds = np.searchsorted(shingle_texts, np.arange(len(texts)))  # every text has a shingle
-    result: Signature = np.ascontiguousarray(np.minimum.reduceat(values, bounds, axis=1).T)
-    return result
+    return _minima(_fmix32(hv), bounds, permutations)

@@ -243,6 +243,23 @@ def test_signatures_of_many_texts_at_once_equal_each_texts_signature(
     assert minhash.signatures([], 3, permutations(16)).shape == (0, 16)
 
 
+def test_texts_with_more_shingles_than_a_block_are_signed_block_by_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past `_BLOCK_SHINGLES` shingles (a very long text), the permutations run block by block,
+    memory bounded: the signatures stay datasketch's, one text at a time or many."""
+    texts = [*_random_texts(40, 300, seed=15), "", "a", "one two three four"]
+    perms = permutations(32)
+    expected = np.stack([minhash.signature(t, 3, perms) for t in texts])
+    monkeypatch.setattr(minhash, "_BLOCK_SHINGLES", 7)
+    assert np.array_equal(minhash.signatures(texts, 3, perms), expected)
+    assert np.array_equal(np.stack([minhash.signature(t, 3, perms) for t in texts]), expected)
+    for text in texts[:5]:
+        reference = MinHash(num_perm=32, seed=1, hashfunc=shingle_hash)
+        reference.update_batch(shingles(text, 3))
+        assert np.array_equal(minhash.signature(text, 3, perms), reference.hashvalues)
+
+
 def test_permutations_are_datasketchs_for_every_size() -> None:
     """`permutations` draws datasketch's numbers without importing it: the same (a, b) as
     `MinHash(num_perm, seed=1)` for small, default, large and odd sizes."""
