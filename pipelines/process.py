@@ -59,7 +59,8 @@ class Batch:
     files: list[str] = field(default_factory=list)
 
 
-# A document with its URL key, signature (b"" until the strip pass signs it) and line keys.
+# A document with its URL key, signature (b"" until it is signed: at the end of its batch with
+# templates off, in the strip pass with them on) and line keys.
 Candidate = tuple[Document, str, bytes, list[int]]
 
 
@@ -113,14 +114,30 @@ def process_batch(batch: Batch) -> Processed:
             out.rejects.append(result)
         else:
             out.docs.append(result)
-    if not batch.options.templates.enabled:  # all at once (`minhash.signatures`)
-        size = batch.options.dedup.shingle_size
-        made = minhash.signatures([doc.text for doc, *_ in out.docs], size, batch.permutations)
-        out.docs = [
-            (doc, key, sig.tobytes(), keys)
-            for (doc, key, _, keys), sig in zip(out.docs, made, strict=True)
-        ]
+    if not batch.options.templates.enabled:
+        out.docs = _signed(out.docs, batch, out.rejects)
     return out
+
+
+def _signed(docs: list[Candidate], batch: Batch, rejects: list[Reject]) -> list[Candidate]:
+    """With templates off, `docs` signed all at once (`minhash.signatures`); should that fail,
+    one by one, so that only a document that cannot be signed becomes a reject."""
+    size, perms = batch.options.dedup.shingle_size, batch.permutations
+    try:
+        made = minhash.signatures([doc.text for doc, *_ in docs], size, perms)
+        return [
+            (doc, key, sig.tobytes(), keys)
+            for (doc, key, _, keys), sig in zip(docs, made, strict=True)
+        ]
+    except Exception:
+        signed: list[Candidate] = []
+        for doc, key, _, keys in docs:
+            sig = _step(lambda d: minhash.signature(d.text, size, perms).tobytes(), doc, batch)
+            if isinstance(sig, Reject):
+                rejects.append(sig)
+            else:
+                signed.append((doc, key, sig, keys))
+        return signed
 
 
 @dataclass

@@ -537,3 +537,36 @@ def test_one_pages_failure_in_a_stage_leaves_the_rest_of_its_batch(
     assert [d.url for d, *_ in out.docs] == [
         p.url for p in pages if p.url not in {r.url for r in out.rejects}
     ]
+
+
+def test_a_document_that_cannot_be_signed_is_a_reject_and_the_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With templates off, a batch is signed all at once; if that fails, each document is
+    signed alone and only the one that fails becomes a reject."""
+    from pipelines import minhash, process
+    from pipelines.config import ProcessOptions, TemplateOptions
+    from pipelines.dedup import permutations
+
+    pages = [p for p in _mixed_pages() if p.is_html and len(p.body) < 3_000_000][:8]
+    options = ProcessOptions(templates=TemplateOptions(enabled=False))
+    batch = process.Batch(pages, options, "r", permutations(options.dedup.num_perm))
+    expected = process.process_batch(batch)
+    assert len(expected.docs) >= 3 and all(sig for _, _, sig, _ in expected.docs)
+    bad = expected.docs[1][0].text
+    sign = minhash.signature
+
+    def failing(text: str, *args: Any) -> Any:
+        if text == bad:
+            raise MemoryError("a text too long to sign")
+        return sign(text, *args)
+
+    monkeypatch.setattr(minhash, "signatures", lambda *a: failing(bad))
+    monkeypatch.setattr(minhash, "signature", failing)
+    out = process.process_batch(batch)
+    assert [(r.url, r.stage, r.reason) for r in out.rejects[len(expected.rejects) :]] == [
+        (expected.docs[1][0].url, "process", "internal_error")
+    ]
+    assert [(d.url, sig) for d, _, sig, _ in out.docs] == [
+        (d.url, sig) for i, (d, _, sig, _) in enumerate(expected.docs) if i != 1
+    ]
