@@ -120,24 +120,16 @@ def process_batch(batch: Batch) -> Processed:
 
 
 def _signed(docs: list[Candidate], batch: Batch, rejects: list[Reject]) -> list[Candidate]:
-    """With templates off, `docs` signed all at once (`minhash.signatures`); should that fail,
-    one by one, so that only a document that cannot be signed becomes a reject."""
-    size, perms = batch.options.dedup.shingle_size, batch.permutations
-    try:
-        made = minhash.signatures([doc.text for doc, *_ in docs], size, perms)
-        return [
-            (doc, key, sig.tobytes(), keys)
-            for (doc, key, _, keys), sig in zip(docs, made, strict=True)
-        ]
-    except Exception:
-        signed: list[Candidate] = []
-        for doc, key, _, keys in docs:
-            sig = _step(lambda d: minhash.signature(d.text, size, perms).tobytes(), doc, batch)
-            if isinstance(sig, Reject):
-                rejects.append(sig)
-            else:
-                signed.append((doc, key, sig, keys))
-        return signed
+    """With templates off, `docs` signed (`_sign_all`); one that cannot be is a reject."""
+    texts = [doc.text for doc, *_ in docs]
+    made = _sign_all(texts, batch.options.dedup.shingle_size, batch.permutations)
+    signed: list[Candidate] = []
+    for (doc, key, _, keys), sig in zip(docs, made, strict=True):
+        if isinstance(sig, Exception):
+            rejects.append(_internal_error(doc, sig, batch.run_id))
+        else:
+            signed.append((doc, key, sig, keys))
+    return signed
 
 
 @dataclass
@@ -181,10 +173,28 @@ def _step(step: Callable[[Document], R], doc: Document | Reject, batch: Batch) -
     try:
         return step(doc)
     except Exception as exc:
-        detail = f"{doc.url}: {type(exc).__name__}: {exc}"
-        return Reject(
-            doc.url, doc.source, doc.source_id, "process", "internal_error", detail, batch.run_id
-        )
+        return _internal_error(doc, exc, batch.run_id)
+
+
+def _internal_error(doc: Document, exc: Exception, run_id: str) -> Reject:
+    detail = f"{doc.url}: {type(exc).__name__}: {exc}"
+    return Reject(doc.url, doc.source, doc.source_id, "process", "internal_error", detail, run_id)
+
+
+def _sign_all(texts: list[str], size: int, permutations: Permutations) -> list[bytes | Exception]:
+    """The texts' signatures, all at once (`minhash.signatures`); should that fail, one by one,
+    a failure in place of its text's signature: one text that cannot be signed must not sink
+    the others."""
+    try:
+        return [sig.tobytes() for sig in minhash.signatures(texts, size, permutations)]
+    except Exception:
+        made: list[bytes | Exception] = []
+        for text in texts:
+            try:
+                made.append(minhash.signature(text, size, permutations).tobytes())
+            except Exception as exc:
+                made.append(exc)
+        return made
 
 
 @dataclass
@@ -306,11 +316,17 @@ def _strip_group(
         parts.append(keys[offsets[start] :])
         columns["text"] = texts
         columns["line_keys"] = (np.concatenate(([0], np.cumsum(lengths))), np.concatenate(parts))
-    # Signed all at once (`minhash.signatures`): the documents without a signature.
+    # Signed all at once (`_sign_all`): the documents without a signature.
     unsigned = [i for i, sig in enumerate(signatures) if keep[i] and not sig]
-    size = options.dedup.shingle_size
-    made = minhash.signatures([texts[i] for i in unsigned], size, permutations)
+    made = _sign_all([texts[i] for i in unsigned], options.dedup.shingle_size, permutations)
     for i, sig in zip(unsigned, made, strict=True):
-        signatures[i] = sig.tobytes()
+        if isinstance(sig, Exception):
+            doc = group.record(Document, i)
+            rejects.append(_internal_error(doc, sig, doc.run_id))
+            counts["candidates"] -= 1
+            counts["rejected.internal_error"] += 1
+            keep[i] = False
+        else:
+            signatures[i] = sig
     columns["signature"] = signatures
     return group.replaced(columns, keep)

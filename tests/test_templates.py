@@ -11,6 +11,7 @@ import random
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,6 +20,7 @@ from deploy.demo.sitegen import ARTICLES, Article
 from pipelines.clean import Cleaner, Line, normalize, text_hash, word_count
 from pipelines.config import ProcessOptions, TemplateOptions
 from pipelines.dedup import signature
+from pipelines.records import Document
 from pipelines.run import ingest
 from pipelines.storage import store_for
 from pipelines.templates import TemplateModel, count_pages, line_keys, mask
@@ -270,16 +272,12 @@ def test_the_index_holds_signatures_of_the_published_text(
     assert report.counts.get("removed_by_rule.template", 0) == (12 if templates else 0)
 
 
-def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Path) -> None:
-    """Publish strips and signs a spool one row group per job, on several workers; the parts,
-    in order, must hold what one pass over the whole spool writes."""
-    from collections import Counter
-
+def _quarry_spool(tmp_path: Path) -> tuple[Path, TemplateModel, Any]:
+    """A spool of six pages of one site in three row groups, and the site's template model."""
     from pipelines import dedup
-    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, read_rows, row_groups
-    from pipelines.process import Batch, process_batch, strip_templates
+    from pipelines.parquet import SPOOL_SCHEMA, RowWriter, row_groups
+    from pipelines.process import Batch, process_batch
     from pipelines.readers import read_input
-    from pipelines.records import Document
 
     src = tmp_path / "in"
     for n, article in enumerate(ARTICLES[:6]):
@@ -298,13 +296,25 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
         [count_pages((d.domain, d.title, k) for d, _, _, k in processed.docs)], TemplateOptions()
     )
     assert model.templates
+    return spool, model, perms
 
-    def stripped(paths: list[Path]) -> list[tuple[Document, bytes]]:
-        out = []
-        for path in paths:
-            sigs = pq.read_table(path, columns=["signature"]).column("signature").to_pylist()
-            out.extend(zip(read_rows(path, Document), sigs, strict=True))
-        return out
+
+def _stripped(paths: list[Path]) -> list[tuple[Document, bytes]]:
+    from pipelines.parquet import read_rows
+
+    out = []
+    for path in paths:
+        sigs = pq.read_table(path, columns=["signature"]).column("signature").to_pylist()
+        out.extend(zip(read_rows(path, Document), sigs, strict=True))
+    return out
+
+
+def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Path) -> None:
+    """Publish strips and signs a spool one row group per job, on several workers; the parts,
+    in order, must hold what one pass over the whole spool writes."""
+    from pipelines.process import strip_templates
+
+    spool, model, perms = _quarry_spool(tmp_path)
 
     whole, parts = Counter[str](), Counter[str]()
     strip_templates(spool, [0, 1, 2], tmp_path / "whole.parquet", model, OPTS, perms, whole)
@@ -312,11 +322,45 @@ def test_stripping_a_spool_by_row_groups_equals_stripping_it_whole(tmp_path: Pat
     for g, path in enumerate(paths):
         strip_templates(spool, [g], path, model, OPTS, perms, parts)
     assert whole == parts and whole["removed_by_rule.template"] == 18
-    expected = stripped([tmp_path / "whole.parquet"])
-    assert stripped(paths) == expected and len(expected) == 6
+    expected = _stripped([tmp_path / "whole.parquet"])
+    assert _stripped(paths) == expected and len(expected) == 6
     for doc, sig in expected:
         assert "Quarry Gazette" not in doc.text
         assert sig == signature(doc.text, OPTS.dedup).tobytes()
+
+
+def test_a_document_the_strip_pass_cannot_sign_is_a_reject_and_the_rest_are_signed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The strip pass signs a row group at once; if that fails, each document alone, and only
+    the one that cannot be signed becomes a reject (counted), not the failure of the run."""
+    from pipelines import minhash
+    from pipelines.process import strip_templates
+
+    spool, model, perms = _quarry_spool(tmp_path)
+    counts = Counter[str]()
+    strip_templates(spool, [0, 1, 2], tmp_path / "good.parquet", model, OPTS, perms, counts)
+    expected = _stripped([tmp_path / "good.parquet"])
+    bad = expected[3][0]
+    sign = minhash.signature
+
+    def failing(text: str, *args: Any) -> Any:
+        if text == bad.text:
+            raise MemoryError("a text too long to sign")
+        return sign(text, *args)
+
+    monkeypatch.setattr(minhash, "signatures", lambda texts, *a: [failing(t, *a) for t in texts])
+    monkeypatch.setattr(minhash, "signature", failing)
+    failed = Counter[str]()
+    rejects = strip_templates(
+        spool, [0, 1, 2], tmp_path / "bad.parquet", model, OPTS, perms, failed
+    )
+    assert [(r.url, r.stage, r.reason) for r in rejects] == [(bad.url, "process", "internal_error")]
+    assert "MemoryError" in str(rejects[0].detail)
+    assert (
+        failed["rejected.internal_error"] == 1 and failed["candidates"] == counts["candidates"] - 1
+    )
+    assert _stripped([tmp_path / "bad.parquet"]) == [e for e in expected if e[0].url != bad.url]
 
 
 def test_a_batch_spooled_by_a_worker_holds_what_processing_it_makes(tmp_path: Path) -> None:
