@@ -338,8 +338,7 @@ def extract(
         raise _fail(str(exc)) from exc
     for (page, raw), first in zip(raws, cleaned, strict=True):
         doc = model.strip(first, line_keys(first.text, first.title))
-        urls = (raw.url, raw.canonical_url)
-        lines = model.mark(cleaner.explain(raw.text, raw.title, urls), raw.domain, raw.title)
+        lines = model.mark(cleaner.judge(raw)[0], raw.site_key, raw.title)
         if as_json:
             record: dict[str, Any] = {
                 "source": page.source,
@@ -353,6 +352,8 @@ def extract(
                 "word_count": doc.word_count,
                 "boilerplate_lines_removed": doc.boilerplate_lines_removed,
                 "removed_by_rule": doc.removed_by_rule,
+                "fallback": doc.fallback,
+                "site": doc.site_key,
                 "text": doc.text,
             }
             if explain:
@@ -366,6 +367,8 @@ def extract(
         out = Console()
         out.rule(f"{page.source}")
         out.print(f"[bold]{doc.title or '(no title)'}[/]  {doc.author or ''} {doc.published or ''}")
+        if explain and doc.fallback:
+            out.print(escape(f"[fallback: {doc.fallback}]"), highlight=False)
         if explain:
             for line in lines:
                 if line.rule and line.text:

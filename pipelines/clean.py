@@ -381,8 +381,10 @@ RULES: tuple[LineRule, ...] = (
     ),
     LineRule("app_plug", re.compile(r"\bCLICK(ING)? HERE\b"), 20, ("CLICK",)),
     LineRule("newsletter", _rx(r"^[\w' ]{1,30} newsletter\W*$"), 4),
+    # A bare "Comments" is a link or a label as often as a heading: the line goes, but what
+    # follows is not cut as a comment section (on WCXB-dev it headed the article's own text).
     LineRule(
-        "comment_heading",
+        "comment_label",
         _rx(r"^(tell us what you think|comments?|show comments|view comments)\W*$"),
     ),
     LineRule(
@@ -505,9 +507,27 @@ class Cleaner:
             lines = mark(lines, title)
         return lines
 
-    def clean(self, doc: Document) -> Document:
-        """The document with boilerplate lines removed and its counts and hash refreshed."""
+    def judge(self, doc: Document) -> tuple[list[Line], str | None]:
+        """`explain` of the document's text, after the safety net; and the document's
+        `fallback`, `cleaning_cut` where the net changed the verdicts.
+
+        The net: where the cleaning would keep less than `KEEP_SHARE` of the extraction's
+        words, the passes that cut runs of lines (comment sections, link lists, repeated
+        blocks) are undone; and if that still keeps less, only the lines that are page
+        furniture by themselves (`_FURNITURE`) go. Cleaning removes lines that surround an
+        article, never most of one."""
         lines = self.explain(doc.text, doc.title, (doc.url, doc.canonical_url))
+        if _kept_share(lines) >= KEEP_SHARE:
+            return lines, doc.fallback
+        lines = [ln if ln.rule not in _RUN_CUTS else Line(ln.text) for ln in lines]
+        if _kept_share(lines) < KEEP_SHARE:
+            lines = [ln if ln.rule in _FURNITURE else Line(ln.text) for ln in lines]
+        return lines, doc.fallback or "cleaning_cut"
+
+    def clean(self, doc: Document) -> Document:
+        """The document with boilerplate lines removed (`judge`) and its counts and hash
+        refreshed."""
+        lines, fallback = self.judge(doc)
         kept_lines = [line.text for line in lines if line.kept]
         kept = join_lines(kept_lines)
         removed = Counter(line.rule for line in lines if line.rule and line.text)
@@ -531,6 +551,7 @@ class Cleaner:
             text_hash=_hash_normalized(normalized),
             boilerplate_lines_removed=sum(removed.values()),
             removed_by_rule={str(k): v for k, v in sorted(removed.items())},
+            fallback=fallback,
         )
 
     def _mark_rules(self, lines: list[Line], title: str | None) -> list[Line]:
@@ -680,6 +701,22 @@ def _anchored_union(rules: tuple[LineRule, ...], chosen: tuple[int, ...]) -> _An
         return re.compile("|".join(parts)), after
     except re.error:  # patterns that cannot be joined (the same group name in two)
         return re.compile(""), {None: rules}
+
+
+# The safety net of `Cleaner.clean`: cleaning keeps at least this share of a page's words.
+KEEP_SHARE = 0.5
+# Passes that cut a run of lines after a heading or a repeat (undone first by the net).
+_RUN_CUTS = frozenset({"comment_section", "related_links", "repeated_block"})
+# Lines that are furniture whatever surrounds them (kept out by the net's last step too).
+_FURNITURE = frozenset(
+    {"cookies", "javascript", "share", "comment_form", "image_url", "timestamp", "own_url"}
+)
+
+
+def _kept_share(lines: list[Line]) -> float:
+    total = sum(_token_count(ln.text) for ln in lines)
+    kept = sum(_token_count(ln.text) for ln in lines if ln.kept)
+    return kept / total if total else 1.0
 
 
 def _token_count(line: str) -> int:

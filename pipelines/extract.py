@@ -1,77 +1,60 @@
 """Extraction stage: `Page` → `Document` with main text and metadata, through trafilatura.
 
-The only module that imports trafilatura. HTML goes through trafilatura's extractor (comments
-off, tables on); plain text is taken as it is, its first line as the title when it reads like
-one. Cleaning of the boilerplate trafilatura keeps is the next stage's job (`pipelines.clean`).
+An adapter over trafilatura's public API: HTML goes through `bare_extraction` with its
+defaults (tables on, comments extracted apart from the body), and the body is the text: with
+comments off trafilatura also prunes every element named like a comment before it looks for the
+body, which on WCXB-dev's forum pages removed the thread itself (bench/README.md). Plain text
+is taken as it is, its first line as the title when it reads like one. Cleaning of the
+boilerplate trafilatura keeps is the next stage's job (`pipelines.clean`).
 
-Three shortcuts through trafilatura's own steps, all output-preserving, proven from
-trafilatura 2.3's code and tested against it (tests/test_extract.py); other versions run it
-unchanged:
-- its fallback comparison runs readability on the whole page and prefers readability's text
-  only when that is more than twice as long as its own (or its own is empty or lacks
-  paragraphs). Readability returns only text the page has, so where the page's readable text is
-  at most twice the extracted text it cannot win and is skipped, the page not even copied for
-  it (`_extract_and_compare`): on 77 of AEB's 181 real pages, every bench page; and on 77 more
-  where the page trafilatura prunes for readability is short enough (`_try_readability`).
-- the author search, its costliest metadata step, runs only where some attribute could satisfy
-  one of its expressions (`_may_name_an_author`), and then tests those expressions on the
-  candidate elements only, pruning only the element it reads (`_fast_extract_author`), instead
-  of three scans of a pruned copy of the whole page.
-- its pruning and body expressions that select elements by attribute values run only where
-  some value in the tree could satisfy them (`_AttributeGuard`).
+In precision mode (`ExtractOptions.favor_precision`, off by default), a page is extracted in
+trafilatura's default mode too, and that text is taken where precision mode keeps less than
+`PRECISION_KEEP_SHARE` of its words (the document's `fallback` is `precision_thin`, counted per
+run): precision mode returns nothing or a fragment on some ordinary article pages.
+
+Speed-ups that reach into trafilatura's internals live in `pipelines.trafilatura_shortcuts`,
+installed only where `ExtractOptions.shortcuts` asks for them and trafilatura is a release they
+were proven on; anywhere else trafilatura runs unchanged (tests/test_extract.py proves both).
 
 Many pages (`extract_all`, a worker's batch) go through the steps one at a time — every page
-parsed, then every page's main text found, then each metadata step over every page — rather
-than one page through all of them: the same results, for less CPU (bench/README.md).
+parsed, then every page's main text found, then (with the shortcuts) each metadata step over
+every page — rather than one page through all of them: the same results, for less CPU.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import functools
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
+from urllib.parse import unquote
 
-import trafilatura
-import trafilatura.core
-import trafilatura.external
-import trafilatura.xpaths
-from htmldate import find_date
-from lxml.etree import XPath
-from lxml.html import Element
 from trafilatura import bare_extraction
-from trafilatura.external import compare_extraction as _TRAFILATURA_COMPARE
-from trafilatura.external import try_readability as _TRAFILATURA_READABILITY
-from trafilatura.htmlprocessing import prune_unwanted_nodes
-from trafilatura.json_metadata import normalize_authors
-from trafilatura.main_extractor import extract_content
-from trafilatura.metadata import (
-    META_URL,
-    examine_meta,
-    extract_author,
-    extract_meta_json,
-    extract_sitename,
-    extract_title,
-    extract_url,
-)
-from trafilatura.settings import Document as Metadata
-from trafilatura.settings import Extractor, set_date_params
-from trafilatura.utils import load_html, trim
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, REGEXP_NS
 
 from pipelines.clean import word_count
 from pipelines.config import ExtractOptions
 from pipelines.records import Document, Page, Reject, document_id
 from pipelines.urls import canonical_url, domain_of, url_key
 
-__all__ = ["GROUP_CHARS", "ExtractTimeout", "extract", "extract_all", "time_limit", "time_limits"]
+__all__ = [
+    "GROUP_CHARS",
+    "PRECISION_KEEP_SHARE",
+    "ExtractTimeout",
+    "extract",
+    "extract_all",
+    "shortcuts_in_use",
+    "time_limit",
+    "time_limits",
+]
+
+# In precision mode, the default mode's text is taken where precision keeps less than this.
+PRECISION_KEEP_SHARE = 0.5
 
 _HTML_LANG = re.compile(
     r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
@@ -119,463 +102,45 @@ def time_limits() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous, ready = signal.signal(signal.SIGALRM, _expire), _EXTRACTING.alarm_ready
-    _EXTRACTING.alarm_ready = True
+    previous, ready = signal.signal(signal.SIGALRM, _expire), _ALARM.ready
+    _ALARM.ready = True
     try:
         yield
     finally:
-        _EXTRACTING.alarm_ready = ready
+        _ALARM.ready = ready
         signal.signal(signal.SIGALRM, previous)
 
 
-# Text readability can return: every text node but the content of <script> and <style>, which it
-# drops before it starts and which the HTML parser keeps as their only child (a <fencedframe>'s
-# text is counted: a looser bound is still a bound). Plain strings: no element proxy per node.
-_READABLE_TEXT = XPath("//*[not(self::script or self::style)]/text()", smart_strings=False)
-_HAS_PARAGRAPH_TEXT = XPath("boolean(.//p//text())")
-_FEWER_TABLES_THAN_PARAGRAPHS = XPath("count(.//table) <= count(.//p)")  # counted in C
+class _Alarm(threading.local):
+    ready = False  # whether `time_limits` has put the alarm handler in place (main thread)
 
 
-def _readable_length_bound(raw_tree: Any) -> int:
-    """An upper bound of `len(trim(text))` for any text readability makes from `raw_tree`.
-
-    Readability moves, drops and wraps the page's text nodes but never splits one, and the only
-    text it adds is "VIDEO" in a video iframe; so its trimmed text has at most the page's
-    non-space characters plus one separator per word of each text node, plus 6 per iframe.
-    """
-    iframes = sum(1 for _ in raw_tree.iter("iframe"))
-    return _word_chars_and_separators(_READABLE_TEXT(raw_tree)) + 6 * iframes
+_ALARM = _Alarm()
 
 
-def _word_chars_and_separators(texts: list[str]) -> int:
-    """Σ over `texts` of (non-space characters + words): joined by a space, no word spans two."""
-    words = " ".join(texts).split()
-    return len("".join(words)) + len(words)
+# --- the shortcuts, where asked for and proven --------------------------------------------
+
+_SHORTCUTS = "pipelines.trafilatura_shortcuts"
 
 
-def _readability_cannot_win(raw_tree: Any, body: Any, text: str, options: Extractor) -> bool:
-    """True where trafilatura's `_prefer_readability` is False whatever readability returns.
-
-    It prefers readability's text (length n) over its own (length m > 0) in precision and
-    balanced modes only if n > 2m, or if n > 2 * min_extracted_size and its own extraction has no
-    paragraph text or more tables than paragraphs. With paragraphs, few tables and a page whose
-    readable text is at most 2m long, neither can happen.
-    """
-    return (
-        options.focus != "recall"
-        and bool(text)
-        and bool(_HAS_PARAGRAPH_TEXT(body))
-        and bool(_FEWER_TABLES_THAN_PARAGRAPHS(body))
-        and _readable_length_at_most(raw_tree, 2 * len(text))
-    )
-
-
-# A looser bound of the same, counted by libxml2 without a Python string per text node: every
-# character of the page's text, script and style included, plus one per text node (a node's
-# non-space characters and words are at most its characters and one).
-_LOOSE_READABLE_BOUND = XPath("string-length(string(/)) + count(//text()) + 6 * count(//iframe)")
-# The looser bound builds the page's whole text: where the markup is much longer than the limit
-# (a real page's scripts and menus), it rarely passes and the exact bound alone costs less.
-_LOOSE_FIRST_UP_TO = 4  # page characters per character of the limit
-
-
-class _Extracting(threading.local):
-    """What `extract` is working on, on this thread: the page's length in characters, the
-    extraction that `_extract_and_compare` is comparing with readability's, if any, and
-    whether `time_limits` has put the alarm handler in place (main thread only)."""
-
-    html_chars = 0
-    comparing: tuple[Any, str, Extractor] | None = None
-    alarm_ready = False
-
-
-_EXTRACTING = _Extracting()
-
-
-def _readable_length_at_most(raw_tree: Any, limit: int) -> bool:
-    """Whether `_readable_length_bound(raw_tree) <= limit`, deciding by the looser bound first
-    where that is likely to pass; exact: the looser bound is never below the exact one."""
-    if _EXTRACTING.html_chars <= _LOOSE_FIRST_UP_TO * limit and (
-        _LOOSE_READABLE_BOUND(raw_tree) <= limit
-    ):
-        return True
-    return _readable_length_bound(raw_tree) <= limit
-
-
-# The tag of the empty stand-in page that `_extract_and_compare` gives readability where it
-# cannot win: `_try_readability` answers for it without running readability.
-_UNREAD = "contentpipe-unread"
-
-
-def _extract_and_compare(
-    cleaned_tree: Any, cleaned_tree_backup: Any, tree: Any, options: Extractor
-) -> tuple[Any, str]:
-    """trafilatura's `_extract_and_compare` — its main extractor, then `compare_extraction`
-    with readability on a copy of the raw page — where readability cannot win, with an empty
-    stand-in page instead of the copy (an empty result is never preferred); the justext rescue
-    runs as before."""
-    body, text = extract_content(cleaned_tree, options)
-    if options.fast:
-        return body, text
-    cannot_win = _readability_cannot_win(tree, body, text, options)
-    raw_tree = Element(_UNREAD) if cannot_win else copy.copy(tree)
-    _EXTRACTING.comparing = (body, text, options)
+def _shortcuts(wanted: bool) -> ModuleType | None:
+    """The shortcuts module, installed, if `wanted` and it installs on this trafilatura; else
+    None, with trafilatura as it was (uninstalled if an earlier call installed it)."""
+    if not wanted:
+        loaded = sys.modules.get(_SHORTCUTS)
+        if loaded is not None and loaded.installed():
+            loaded.uninstall()
+        return None
     try:
-        return _TRAFILATURA_COMPARE(cleaned_tree_backup, raw_tree, body, text, options)
-    finally:
-        _EXTRACTING.comparing = None
-
-
-def _try_readability(htmlinput: Any) -> Any:
-    """trafilatura's `try_readability`, except where readability cannot win, for which it
-    returns what readability makes of an empty page — an element without text (tested) — at
-    once: on the empty stand-in page, and on the page it is given where that page's readable
-    text is short enough. In precision mode trafilatura prunes the page before readability
-    reads it, so the bound holds on 77 of the 104 AEB pages it did not hold on before."""
-    if htmlinput.tag == _UNREAD:
-        return Element("div")
-    extraction = _EXTRACTING.comparing
-    if (
-        extraction is not None
-        and extraction[2].focus == "precision"  # else the page is the one bounded before
-        and _readability_cannot_win(htmlinput, *extraction)
-    ):
-        return Element("div")
-    return _TRAFILATURA_READABILITY(htmlinput)
-
-
-# The shortcuts here read trafilatura 2.3's code (external.py, xpaths.py); other versions run
-# trafilatura unchanged.
-_TRAFILATURA_READ = trafilatura.__version__.startswith("2.3.")
-# trafilatura's own, before the patch (for the tests that compare with it); absent elsewhere.
-_TRAFILATURA_EXTRACT_AND_COMPARE = getattr(trafilatura.core, "_extract_and_compare", None)
-if _TRAFILATURA_READ:
-    trafilatura.core._extract_and_compare = _extract_and_compare
-    trafilatura.external.try_readability = _try_readability
-
-
-# What trafilatura's author expressions (`trafilatura.xpaths.AUTHOR_XPATHS`) test, and a
-# substring that each of their tests requires: where no attribute holds one and there is no
-# <author> or <rel> element, none of them can match and the search is skipped.
-_AUTHOR_ATTRIBUTES = XPath(
-    "//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component|//author|//rel",
-    smart_strings=False,
-)
-_AUTHOR_HINT = re.compile(
-    r"uthor|[Bb]yl|BBL|username|screenname|writer|channel-name|zuozhe|bianji|xiaobian"
-    r"|submitted-by|posted-by|journalist-name"
-)
-
-
-def _may_name_an_author(tree: Any) -> bool:
-    """False only where trafilatura's `extract_author` provably finds nothing (tested)."""
-    found = _AUTHOR_ATTRIBUTES(tree)
-    return any(not isinstance(value, str) for value in found) or bool(
-        _AUTHOR_HINT.search("\n".join(found))
-    )
-
-
-def _outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
-    """(position, character, depth of brackets and parentheses before it) for each character
-    of an XPath expression that is not inside a quoted string."""
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-            continue
-        if ch in "'\"":
-            quote = ch
-            continue
-        yield i, ch, depth
-        depth += (ch in "[(") - (ch in "])")
-
-
-def _top_level(text: str, separator: re.Pattern[str]) -> list[str]:
-    """`text` split at the matches of `separator` outside quotes, brackets and parentheses."""
-    parts, start = [], 0
-    for i, _, depth in _outside_quotes(text):
-        if depth == 0 and i >= start and (found := separator.match(text, i)):
-            parts.append(text[start:i])
-            start = found.end()
-    parts.append(text[start:])
-    return parts
-
-
-_UNION = re.compile(r"\|")
-_OR = re.compile(r"\s+or\s+")
-
-
-def _self_test(expression: XPath) -> XPath | None:
-    """`expression`, a union of `//…` or `.//…` steps that test an element by its own tag,
-    attributes and children, as a test of the context element itself (`self::…`): true for an
-    element exactly where the original selects it. None for any other shape."""
-    tests = []
-    for branch in (b.strip() for b in _top_level(expression.path, _UNION)):
-        step = branch.removeprefix(".//") if branch.startswith(".//") else branch.removeprefix("//")
-        head = step.split("[", 1)[0]
-        if step == branch or not head or "/" in head or "//" in step.replace("'//", ""):
-            return None
-        tests.append("self::" + step)
-    return XPath("|".join(tests), namespaces={"re": REGEXP_NS})
-
-
-_AUTHOR_TESTS = [t for t in map(_self_test, AUTHOR_XPATHS) if t is not None]
-_AUTHOR_DISCARD_TESTS = [t for t in map(_self_test, AUTHOR_DISCARD_XPATHS) if t is not None]
-_HINT_ATTRIBUTES = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
-
-
-def _author_candidates(tree: Any) -> list[Any]:
-    """The elements that can satisfy one of trafilatura's author expressions (an attribute with
-    a hint, an <author>, a parent of a <rel>), in document order."""
-    rel_parents = {rel.getparent() for rel in tree.iter("rel")}
-    found = []
-    for element in tree.iter():
-        if element.tag == "author" or element in rel_parents:
-            found.append(element)
-            continue
-        values = [v for name in _HINT_ATTRIBUTES if (v := element.get(name))]
-        if values and _AUTHOR_HINT.search("\n".join(values)):
-            found.append(element)
-    return found
-
-
-def _fast_extract_author(tree: Any) -> str | None:
-    """trafilatura's `extract_author` — first text of 3 to 119 characters of an element its
-    author expressions select, in their order, on the page less its discarded sections (comments,
-    sidebars, dates, figures…) — tested equal on AEB's pages. It tests only the candidate
-    elements, and prunes only the element it reads, instead of a pruned copy of the whole page
-    scanned by three expressions (~1 ms instead of ~11 on a real page)."""
-    candidates = _author_candidates(tree)
-    for test in _AUTHOR_TESTS:
-        for element in candidates:
-            if not test(element) or any(
-                discard(node)
-                for node in (element, *element.iterancestors())
-                for discard in _AUTHOR_DISCARD_TESTS
-            ):
-                continue
-            pruned = prune_unwanted_nodes(copy.deepcopy(element), AUTHOR_DISCARD_XPATHS)
-            content = trim(" ".join(pruned.itertext()))
-            if content and 2 < len(content) < 120:
-                return normalize_authors(None, content)
-    return None
-
-
-# Every expression rewritten, on the trafilatura whose expressions were read (test_extract).
-_FAST_AUTHOR = (
-    _TRAFILATURA_READ
-    and len(_AUTHOR_TESTS) == len(AUTHOR_XPATHS)
-    and len(_AUTHOR_DISCARD_TESTS) == len(AUTHOR_DISCARD_XPATHS)
-)
-
-
-# trafilatura's pruning and body expressions select elements by their class, id, style and a
-# few other attributes, mostly through EXSLT regular expressions, which lxml answers by calling
-# into Python for every element: ~0.9 ms of a 4.5 ms bench page, ~40 % of a real page's time.
-# Where an expression can select only elements with an attribute value in which one of its
-# strings or patterns occurs, and no value in the tree has one, it selects nothing and is not
-# evaluated (`_AttributeGuard`). One attribute test of an expression's predicates, in its words:
-_ATTRIBUTE_TEST = re.compile(
-    r"""\s*(?:
-      @(?P<present>[\w-]+)
-    | @(?P<equal_to>[\w-]+)\s*=\s*'(?P<equal>[^']+)'
-    | contains\(\s*@(?P<contains_in>[\w-]+)\s*,\s*'(?P<contains>[^']+)'\s*\)
-    | contains\(\s*translate\(\s*@(?P<folded_in>[\w-]+)\s*,
-        \s*'(?P<before>[^']*)'\s*,\s*'(?P<after>[^']*)'\s*\)\s*,\s*'(?P<folded>[^']+)'\s*\)
-    | starts-with\(\s*(?P<starts_in>@[\w-]+(?:\|@[\w-]+)*)\s*,\s*'(?P<starts>[^']+)'\s*\)
-    | re:test\(\s*(?P<pattern_in>@[\w-]+(?:\|@[\w-]+)*)\s*,\s*'(?P<pattern>[^']+)'
-        \s*(?:,\s*'(?P<flags>i?)'\s*)?\)
-    )\s*""",
-    re.X,
-)
-
-
-def _predicates(step: str) -> list[str] | None:
-    """The predicates of `.//*[…][…]…`, or None for a step of any other shape."""
-    if not step.startswith(".//*["):
+        import pipelines.trafilatura_shortcuts as module
+    except Exception:  # another trafilatura's internals: it runs as it is
         return None
-    predicates, start = [], 0
-    for i, ch, depth in _outside_quotes(step[4:]):
-        if depth == 0 and ch in "[(":
-            start = i + 1
-        elif depth == 1 and ch in "])":
-            predicates.append(step[4 + start : 4 + i])
-        elif depth == 0 and not ch.isspace():
-            return None
-    return predicates
+    return module if module.install() else None
 
 
-# What joining values by newlines cannot make a pattern miss: no anchors at the string's ends,
-# and negative lookarounds only of word characters, which a newline never is.
-_STRING_ENDS = re.compile(r"\\[AZ]")
-_NEGATIVE_LOOKAROUND = re.compile(r"\(\?<?!([^)]*)\)")
-
-
-def _joinable(pattern: str) -> bool:
-    return not _STRING_ENDS.search(pattern) and all(
-        re.fullmatch(r"[\w|]+", body) for body in _NEGATIVE_LOOKAROUND.findall(pattern)
-    )
-
-
-class _AttributeGuard:
-    """A trafilatura expression (`.//*[…]`, or `(.//*[…])[1]`, with a predicate that is a
-    disjunction of attribute tests), evaluated only where the tree has a value of a tested
-    attribute in which one of the tests' strings or patterns occurs.
-
-    Sound by construction: an element it selects passes one of those tests, so its value holds
-    that string or matches that pattern (`re:test` is Python's `re.search`); the guard tests all
-    values of all tested attributes, joined by newlines, with `^` and `$` matching at line ends
-    — only looser. Built by `guard`, which returns None for any other shape; tested against the bare
-    expression (tests/test_extract.py).
-
-    Where it lets the expression through, it evaluates the expression with a test of the tested
-    attributes' presence before the guarded predicate (`selecting`): lxml answers that test
-    itself, and the elements that fail it, which the guarded predicate cannot select, no longer
-    cost a call into Python for each `re:test`.
-    """
-
-    __slots__ = (
-        "_folded",
-        "_patterns",
-        "_present",
-        "_strings",
-        "_values",
-        "expression",
-        "path",
-        "selecting",
-    )
-
-    def __init__(
-        self,
-        expression: XPath,
-        tests: list[re.Match[str]],
-        step: tuple[list[str], int, bool] | None = None,
-    ) -> None:
-        """`step`: the expression's predicates, which of them `tests` are, and whether it is
-        `(…)[1]` — to build `selecting` from (`_selecting`); without it, the expression."""
-        self.expression = expression
-        self.path = expression.path
-        present: set[str] = set()
-        tested: set[str] = set()
-        strings: list[str] = []  # searched in "\n" + the values joined by "\n" + "\n"
-        folded: list[str] = []  # searched in the same, lower-cased
-        patterns: list[str] = []
-        for test in tests:
-            if test["present"]:
-                present.add(test["present"])
-            elif test["equal"]:
-                tested.add(test["equal_to"])
-                strings.append(f"\n{test['equal']}\n")
-            elif test["contains"]:
-                tested.add(test["contains_in"])
-                strings.append(test["contains"])
-            elif test["folded"]:
-                tested.add(test["folded_in"])
-                folded.append(test["folded"].lower())
-            elif test["starts"]:
-                tested.update(a.lstrip("@") for a in test["starts_in"].split("|"))
-                strings.append("\n" + test["starts"])
-            else:
-                tested.update(a.lstrip("@") for a in test["pattern_in"].split("|"))
-                pattern = test["pattern"]
-                patterns.append(f"(?i:{pattern})" if test["flags"] else pattern)
-        self._present = (
-            XPath("boolean(" + "|".join(f".//@{a}" for a in sorted(present)) + ")")
-            if present
-            else None
-        )
-        # One expression per attribute: a union of them costs a sort into document order.
-        self._values = [XPath(f".//@{a}", smart_strings=False) for a in sorted(tested)]
-        self.selecting = _selecting(*step, present | tested) if step else expression
-        self._strings = strings
-        self._folded = folded
-        self._patterns = re.compile("|".join(patterns), re.M) if patterns else None
-
-    def may_select(self, tree: Any) -> bool:
-        if self._present is not None and self._present(tree):
-            return True
-        values = [value for values in self._values for value in values(tree)]
-        if not values:
-            return False
-        text = "\n" + "\n".join(values) + "\n"
-        if any(s in text for s in self._strings):
-            return True
-        if self._folded and any(s in text.lower() for s in self._folded):
-            return True
-        return self._patterns is not None and self._patterns.search(text) is not None
-
-    def __call__(self, tree: Any) -> Any:
-        return self.selecting(tree) if self.may_select(tree) else []
-
-
-def guard(expression: XPath) -> _AttributeGuard | None:
-    """`expression` behind an `_AttributeGuard`, or None if its shape is not one it can guard:
-    a single `.//*[…]…` step (or that step in `(…)[1]`) with a predicate made only of
-    attribute tests joined by `or`, none of which an absent attribute or an empty value passes,
-    and none that joined values could make miss."""
-    path = expression.path.strip()
-    first = path.startswith("(") and path.endswith(")[1]")
-    if first:
-        path = path[1:-4].strip()
-    predicates = _predicates(path)
-    if predicates is None or len(_top_level(expression.path, _UNION)) != 1:
-        return None
-    for n, predicate in enumerate(predicates):
-        tests = [_ATTRIBUTE_TEST.fullmatch(t) for t in _top_level(predicate, _OR)]
-        if all(test is not None and _guardable(test) for test in tests):
-            found = [t for t in tests if t is not None]
-            try:
-                return _AttributeGuard(expression, found, (predicates, n, first))
-            except re.error:  # patterns that cannot be joined into one (global flags)
-                return None
-    return None
-
-
-def _selecting(predicates: list[str], n: int, first: bool, names: set[str]) -> XPath:
-    """`.//*[…]…` (in `(…)[1]` if `first`) with a test that the element has one of the attributes
-    `names` — those predicate `n` tests — inserted before that predicate. The same elements:
-    each of its tests needs its attribute (`_guardable`), so an element it selects passes the
-    inserted test too, and the predicates after see the same elements, positions included."""
-    has = "[" + " or ".join(f"@{name}" for name in sorted(names)) + "]"
-    step = ".//*" + "".join((has if i == n else "") + f"[{p}]" for i, p in enumerate(predicates))
-    return XPath(f"({step})[1]" if first else step, namespaces={"re": REGEXP_NS})
-
-
-def _guardable(test: re.Match[str]) -> bool:
-    if test["folded"]:
-        # translate() that lower-cases some ASCII letters: lower-casing all of them is looser.
-        before, after, folded = test["before"], test["after"], test["folded"]
-        return before.isascii() and after == before.lower() and folded.isascii()
-    if test["pattern"]:
-        try:
-            return not re.search(test["pattern"], "") and _joinable(test["pattern"])
-        except re.error:
-            return False
-    return True
-
-
-# The expressions trafilatura's extraction evaluates on every page (`prune_unwanted_nodes`, the
-# body search), each replaced by its guard where it has one, in place: trafilatura's modules
-# all hold these list objects.
-_GUARDED = tuple(
-    getattr(trafilatura.xpaths, name)
-    for name in (
-        "BODY_XPATH",
-        "COMMENTS_DISCARD_XPATH",
-        "DISCARD_IMAGE_ELEMENTS",
-        "OVERALL_DISCARD_XPATH",
-        "PRECISION_DISCARD_XPATH",
-        "RAW_TREE_PRUNE_XPATH",
-        "REMOVE_COMMENTS_AND_LISTS_XPATH",
-        "REMOVE_COMMENTS_XPATH",
-        "TEASER_DISCARD_XPATH",
-    )
-)
-if _TRAFILATURA_READ:
-    for _expressions in _GUARDED:
-        _expressions[:] = [
-            x if isinstance(x, _AttributeGuard) else guard(x) or x for x in _expressions
-        ]
+def shortcuts_in_use(options: ExtractOptions) -> bool:
+    """Whether extraction with `options` runs through the shortcuts on this trafilatura."""
+    return _shortcuts(options.shortcuts) is not None
 
 
 def _looks_like_title(line: str) -> bool:
@@ -610,88 +175,16 @@ def _document(page: Page, run_id: str, count_words: bool, **fields: object) -> D
     )
 
 
-def _canonical_from_metadata(meta_url: str | None, page_url: str) -> str | None:
-    # A page's own canonical link wins over where we read it from (a file, a mirror); it is
-    # how syndicated copies point at the original.
+def _canonical_from_metadata(meta_url: str | None, page: Page) -> str:
+    """A page's own canonical link (or og:url) wins over where we read it from (a file, a
+    mirror): it is how syndicated copies point at the original. Not its <base href>, which
+    trafilatura also reads as the page's URL where it has neither: that is the address other
+    links are relative to, the same for many pages (`_site` takes its host)."""
     if meta_url and meta_url.startswith(("http://", "https://")):
-        return meta_url
-    return page_url
-
-
-@functools.lru_cache(maxsize=8)
-def _extractor(options: ExtractOptions) -> Extractor:
-    # Building an Extractor reads trafilatura's config each time: once per options, then a
-    # copy per page with the page's URL.
-    return Extractor(
-        output_format="python",
-        precision=options.favor_precision,
-        comments=False,
-        tables=True,
-        with_metadata=False,  # `_metadata` below
-        date_params=set_date_params(options.extensive_dates),
-    )
-
-
-def _metadata(tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
-    """The fields of trafilatura's `extract_metadata` that a record keeps — title, author, URL,
-    date, site name — found the same way, in the same order, in the lxml tree of trafilatura's
-    `load_html` (None if it could not parse the page); without its categories, tags and
-    license, which cost as much again (bench/README.md)."""
-    metadata = Metadata()
-    if tree is not None:
-        for step in _METADATA_STEPS:
-            metadata = step(metadata, tree, url, date_params)
-    return metadata
-
-
-# `_metadata`'s steps, each a stage of its own in `extract_all`.
-def _meta_tags(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
-    metadata = examine_meta(tree)
-    if metadata.author and " " not in metadata.author:
-        metadata.author = None
-    with contextlib.suppress(Exception):  # trafilatura's own guard: its JSON-LD parser's bugs
-        metadata = extract_meta_json(tree, metadata)
-    return metadata
-
-
-def _meta_fields(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
-    if not metadata.title:
-        metadata.title = extract_title(tree)
-    if not metadata.author:
-        if not _FAST_AUTHOR:
-            metadata.author = extract_author(tree)
-        elif _may_name_an_author(tree):
-            metadata.author = _fast_extract_author(tree)
-    if not metadata.url:
-        metadata.url = extract_url(tree, url)
-    return metadata
-
-
-def _meta_date(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
-    metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
-    return metadata
-
-
-def _meta_site(metadata: Metadata, tree: Any, url: str, date_params: dict[str, Any]) -> Metadata:
-    if not metadata.sitename:
-        metadata.sitename = extract_sitename(tree)
-    if metadata.sitename:
-        metadata.sitename = metadata.sitename.lstrip("@")
-        if (
-            metadata.sitename
-            and "." not in metadata.sitename
-            and not metadata.sitename[0].isupper()
-        ):
-            metadata.sitename = metadata.sitename.title()
-    elif metadata.url:
-        found = META_URL.match(metadata.url)
-        if found:
-            metadata.sitename = found[1]
-    metadata.clean_and_trim()
-    return metadata
-
-
-_METADATA_STEPS = (_meta_tags, _meta_fields, _meta_date, _meta_site)
+        base = _BASE_HREF.search(page.body[:65_536])
+        if base is None or base.group(1) != meta_url:
+            return meta_url
+    return page.url
 
 
 def extract(
@@ -740,10 +233,10 @@ class _Extraction:
     """One page on its way through `extract_all`'s stages; `outcome` is set once it is done."""
 
     page: Page
-    extractor: Extractor | None = None
-    tree: Any = None
-    result: Any = None
-    meta: Metadata | None = None
+    tree: Any = None  # the parsed page, with the shortcuts
+    result: Any = None  # trafilatura's Document: the text, and the metadata without shortcuts
+    meta: Any = None  # the metadata read by the shortcuts' steps
+    fallback: str | None = None
     seconds: float = 0.0  # spent on it so far, against the page's time limit
     outcome: Document | Reject | None = None
 
@@ -751,7 +244,7 @@ class _Extraction:
 def _extract_group(
     group: list[_Extraction], options: ExtractOptions, run_id: str, count_words: bool
 ) -> list[Document | Reject]:
-    for stage in _STAGES:
+    for stage in _stages(_shortcuts(options.shortcuts)):
         for job in group:
             if job.outcome is None:
                 _run_stage(stage, job, options, run_id, count_words)
@@ -769,6 +262,9 @@ def _reject(job: _Extraction, run_id: str, reason: str, detail: str) -> Reject:
     return Reject(page.url, page.source, page.source_id, "extract", reason, detail, run_id)
 
 
+_Stage = Callable[[_Extraction, ExtractOptions, str, bool], None]
+
+
 def _run_stage(
     stage: _Stage,
     job: _Extraction,
@@ -783,7 +279,7 @@ def _run_stage(
     try:
         if job.seconds >= limit:
             raise ExtractTimeout
-        if _EXTRACTING.alarm_ready:  # only the timer to set: `time_limit` costs 4 µs more
+        if _ALARM.ready:  # only the timer to set: `time_limit` costs 4 µs more
             signal.setitimer(signal.ITIMER_REAL, limit - job.seconds)
             try:
                 stage(job, options, run_id, count_words)
@@ -805,7 +301,8 @@ def _run_stage(
         job.seconds += time.perf_counter() - started
 
 
-def _parse(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+def _check(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+    """The page limit; a plain-text page is a document as it is."""
     page = job.page
     size = len(page.body.encode("utf-8", "surrogatepass"))
     if size > options.max_page_bytes:
@@ -827,57 +324,152 @@ def _parse(job: _Extraction, options: ExtractOptions, run_id: str, count_words: 
             published=page.published,
             language=None,
             sitename=None,
+            site=_folder(page),
         )
-    else:
-        extractor = copy.copy(_extractor(options))
-        extractor.url = page.url
-        extractor.source = page.url.encode("utf-8", "replace").decode("utf-8")
-        job.extractor = extractor
-        # One parse for both: the extractor works on its own copy of the tree.
-        job.tree = load_html(page.body, extractor.max_file_size)
+
+
+def _bare(page: Page, options: ExtractOptions, precision: bool) -> Any:
+    """trafilatura's `bare_extraction` of the page, with its metadata: its public API only."""
+    return bare_extraction(
+        page.body,
+        url=page.url,
+        favor_precision=precision,
+        include_comments=True,
+        include_tables=True,
+        with_metadata=True,
+        date_extraction_params={
+            "original_date": True,
+            "extensive_search": options.extensive_dates,
+        },
+    )
 
 
 def _main_text(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
-    body = job.page.body
-    _EXTRACTING.html_chars = len(body)
-    job.result = bare_extraction(body if job.tree is None else job.tree, options=job.extractor)
-    result = job.result
-    if result is None or isinstance(result, dict) or not (result.text or "").strip():
+    """The page's text and metadata in one call of trafilatura's (no shortcuts)."""
+    job.result = _choose(
+        job, options, run_id, lambda precision: _bare(job.page, options, precision)
+    )
+
+
+def _choose(
+    job: _Extraction, options: ExtractOptions, run_id: str, extract: Callable[[bool], Any]
+) -> Any:
+    """`extract` in the configured mode; in precision mode, the default mode's result where
+    precision keeps less than `PRECISION_KEEP_SHARE` of its words (`fallback`). A page with
+    no text either way is rejected `no_content`."""
+    result = extract(options.favor_precision)
+    if options.favor_precision:
+        default = extract(False)
+        if _words(default) and _words(result) < PRECISION_KEEP_SHARE * _words(default):
+            result, job.fallback = default, "precision_thin"
+    if not _words(result):
         job.outcome = _reject(job, run_id, "no_content", f"{job.page.url}: no main text found")
+    return result
 
 
-_Stage = Callable[[_Extraction, ExtractOptions, str, bool], None]
+def _words(result: Any) -> int:
+    """Words of an extraction's body (0 for none)."""
+    text = getattr(result, "text", None) if result is not None else None
+    return word_count(text) if text and text.strip() else 0
 
 
-def _metadata_stage(
-    step: Callable[[Metadata, Any, str, dict[str, Any]], Metadata],
-) -> _Stage:
+# --- the same steps through the shortcuts -------------------------------------------------
+
+
+def _parse(module: ModuleType) -> _Stage:
     def stage(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
-        assert job.extractor is not None
-        job.meta = job.meta or Metadata()
-        if job.tree is not None:
-            job.meta = step(job.meta, job.tree, job.page.url, job.extractor.date_params)
+        # One parse for the text and the metadata: the extractor works on its own copy.
+        job.tree = module.load(job.page.body)
 
     return stage
 
 
-# A page's stages in order; `extract_all` runs each over a group of pages before the next.
-_STAGES: tuple[_Stage, ...] = (_parse, _main_text, *map(_metadata_stage, _METADATA_STEPS))
+def _fast_main_text(module: ModuleType) -> _Stage:
+    def stage(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+        source = job.page.body if job.tree is None else job.tree
+        job.result = _choose(
+            job,
+            options,
+            run_id,
+            lambda precision: module.main_text(
+                source, job.page.url, options, precision, len(job.page.body)
+            ),
+        )
+
+    return stage
+
+
+def _metadata_stage(module: ModuleType, step: Callable[..., Any]) -> _Stage:
+    def stage(job: _Extraction, options: ExtractOptions, run_id: str, count_words: bool) -> None:
+        job.meta = job.meta or module.Metadata()
+        if job.tree is not None:
+            job.meta = step(job.meta, job.tree, job.page.url, module.date_params(options))
+
+    return stage
+
+
+def _stages(module: ModuleType | None) -> tuple[_Stage, ...]:
+    """A page's stages in order; `extract_all` runs each over a group of pages before the
+    next."""
+    if module is None:
+        return (_check, _main_text)
+    return _fast_stages(module)
+
+
+_FAST_STAGES: dict[str, tuple[_Stage, ...]] = {}
+
+
+def _fast_stages(module: ModuleType) -> tuple[_Stage, ...]:
+    if module.__name__ not in _FAST_STAGES:
+        _FAST_STAGES[module.__name__] = (
+            _check,
+            _parse(module),
+            _fast_main_text(module),
+            *(_metadata_stage(module, step) for step in module.STEPS),
+        )
+    return _FAST_STAGES[module.__name__]
 
 
 def _finish(job: _Extraction, run_id: str, count_words: bool) -> Document:
-    page, result, meta = job.page, job.result, job.meta
-    assert meta is not None
+    page, result = job.page, job.result
+    meta = job.meta if job.meta is not None else result  # the shortcuts' steps, or trafilatura's
     lang = _HTML_LANG.search(page.body[:4096])
     return _document(
         page,
         run_id,
         count_words,
-        url=_canonical_from_metadata(meta.url, page.url),
+        url=_canonical_from_metadata(meta.url, page),
         text=result.text,
         title=page.title or meta.title,
         author=meta.author,
         published=page.published or meta.date,
         language=(lang.group(1).lower() if lang else result.language or meta.language),
         sitename=meta.sitename,
+        fallback=job.fallback,
+        site=_site(page, meta),
     )
+
+
+_BASE_HREF = re.compile(r"""<base\s[^>]*?href\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
+
+
+def _site(page: Page, meta: Any) -> str:
+    """Where the page's canonical URL has no host (a saved file, a page from stdin): the site
+    it tells of itself — its <base href>'s host, its declared name (og:site_name, JSON-LD
+    publisher: trafilatura's site name) — else the folder it was saved in; "" where the URL
+    tells (`Document.site`). A canonical link or og:url is already the URL."""
+    if domain_of(canonical_url(_canonical_from_metadata(meta.url, page))):
+        return ""
+    base = _BASE_HREF.search(page.body[:65_536])
+    if base and (host := domain_of(canonical_url(base.group(1)))):
+        return host
+    if meta.sitename and meta.sitename.strip():
+        return "name:" + " ".join(meta.sitename.lower().split())
+    return _folder(page)
+
+
+def _folder(page: Page) -> str:
+    """`dir:<folder>` of a page read from a local file (its URL is the file's); "" else."""
+    if not page.url.startswith("file:///"):
+        return ""
+    return "dir:" + unquote(page.url.removeprefix("file://")).rsplit("/", 1)[0]

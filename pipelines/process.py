@@ -39,6 +39,7 @@ __all__ = [
     "Spooled",
     "StripJob",
     "Stripped",
+    "extract_and_clean",
     "prepare_strip",
     "process_batch",
     "spool_batch",
@@ -91,10 +92,6 @@ def process_batch(batch: Batch) -> Processed:
     Stage by stage over the whole batch — every page extracted (`extract_all`, itself in
     stages), then every document cleaned, then every one filtered and keyed — rather than page
     by page: each stage's code stays in the processor's caches (bench/README.md)."""
-    # Imported here (in worker processes, by `workers.warm_up`): the parent process, which
-    # hands batches to its workers, never loads trafilatura.
-    from pipelines.extract import extract_all, time_limits
-
     cleaner = Cleaner()
     out = Processed([], [], files_read=len(batch.files))
     pages: list[Page] = []
@@ -106,10 +103,10 @@ def process_batch(batch: Batch) -> Processed:
                 pages.append(item)
     out.pages_read = len(pages)
     pages += batch.pages
-    with time_limits():
-        extracted = extract_all(pages, batch.options.extract, batch.run_id, count_words=False)
-    cleaned = [_step(cleaner.clean, doc, batch) for doc in extracted]
-    for result in [_step(functools.partial(_keep, batch=batch), doc, batch) for doc in cleaned]:
+    cleaned = extract_and_clean(pages, batch.options, batch.run_id, cleaner)
+    for result in [
+        _step(functools.partial(_keep, batch=batch), doc, batch.run_id) for doc in cleaned
+    ]:
         if isinstance(result, Reject):
             out.rejects.append(result)
         else:
@@ -117,6 +114,21 @@ def process_batch(batch: Batch) -> Processed:
     if not batch.options.templates.enabled:
         out.docs = _signed(out.docs, batch, out.rejects)
     return out
+
+
+def extract_and_clean(
+    pages: list[Page], options: ProcessOptions, run_id: str, cleaner: Cleaner | None = None
+) -> list[Document | Reject]:
+    """Each page extracted and cleaned, in order: what a run, `contentpipe extract` and the
+    quality benches all make of a page before site templates and filters."""
+    # Imported here (in worker processes, by `workers.warm_up`): the parent process, which
+    # hands batches to its workers, never loads trafilatura.
+    from pipelines.extract import extract_all, time_limits
+
+    cleaner = cleaner or Cleaner()
+    with time_limits():
+        extracted = extract_all(pages, options.extract, run_id, count_words=False)
+    return [_step(cleaner.clean, doc, run_id) for doc in extracted]
 
 
 def _signed(docs: list[Candidate], batch: Batch, rejects: list[Reject]) -> list[Candidate]:
@@ -165,7 +177,7 @@ def spool_batch(batch: Batch) -> Spooled:
 R = TypeVar("R")
 
 
-def _step(step: Callable[[Document], R], doc: Document | Reject, batch: Batch) -> R | Reject:
+def _step(step: Callable[[Document], R], doc: Document | Reject, run_id: str) -> R | Reject:
     """`step` on a document; a reject passes through, and a failure becomes one: one page's
     bug must not sink the run."""
     if isinstance(doc, Reject):
@@ -173,7 +185,7 @@ def _step(step: Callable[[Document], R], doc: Document | Reject, batch: Batch) -
     try:
         return step(doc)
     except Exception as exc:
-        return _internal_error(doc, exc, batch.run_id)
+        return _internal_error(doc, exc, run_id)
 
 
 def _internal_error(doc: Document, exc: Exception, run_id: str) -> Reject:
@@ -275,7 +287,8 @@ def _strip_group(
     cuts: dict[int, Cut] = {}  # by row, in row order
     if model.templates:
         urls = group.values("url")  # to name a page in an error
-        for i, site in enumerate(group.values("domain")):
+        domains, named = group.values("domain"), group.values("site")
+        for i, site in enumerate(s or d for s, d in zip(named, domains, strict=True)):
             if site in model.templates:
                 row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
                 cut = model.cut(site, texts[i], row_keys, urls[i])

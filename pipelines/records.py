@@ -67,6 +67,17 @@ class Document:
     source_id: str | None
     boilerplate_lines_removed: int
     removed_by_rule: dict[str, int] = field(default_factory=dict)
+    # The documented per-page rule that took another candidate than the default extraction
+    # and cleaning (`precision_thin`, `cleaning_cut`; README), None for none.
+    fallback: str | None = None
+    # The site whose template this page shares, where the URL does not tell it (a saved file):
+    # "" where `domain` does; else its <base href>'s host, `name:<its declared site name>`,
+    # or `dir:<its folder>` (`pipelines.extract`). Templates are learned per `site_key`.
+    site: str = ""
+
+    @property
+    def site_key(self) -> str:
+        return self.site or self.domain
 
 
 @dataclass(slots=True)

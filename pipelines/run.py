@@ -492,7 +492,7 @@ def _learn_templates(
     seen_hashes: set[int] = set()
     counted: list[str] = []
     counter = PageCounter()
-    columns = ["domain", "title", "line_keys", "url_key", "text_hash"]
+    columns = ["domain", "site", "title", "line_keys", "url_key", "text_hash"]
     for path in spools:
         for cols in iter_row_groups(path, columns, flat=["line_keys"]):
             url_keys: list[str] = cols["url_key"]
@@ -517,7 +517,7 @@ def _learn_templates(
             offsets, keys = cols["line_keys"]
             chosen = np.flatnonzero(counts_page)
             counter.add(
-                [cols["domain"][i] for i in chosen.tolist()],
+                [cols["site"][i] or cols["domain"][i] for i in chosen.tolist()],
                 [cols["title"][i] for i in chosen.tolist()],
                 np.concatenate([[0], np.cumsum(np.diff(offsets)[chosen])]).astype(np.int64),
                 keys[np.repeat(counts_page, np.diff(offsets))],
@@ -572,7 +572,7 @@ def template_model(
     """The site templates learned from `docs` plus, if `out` is given, every committed run of
     that output (what `contentpipe extract --templates OUT` explains with)."""
     options = options or ProcessOptions()
-    counts = count_page_columns((d.domain, d.title, line_keys(d.text, d.title)) for d in docs)
+    counts = count_page_columns((d.site_key, d.title, line_keys(d.text, d.title)) for d in docs)
     if out is None:
         return TemplateModel.learn([counts.as_dict()], options.templates)
     store = store_for(out)

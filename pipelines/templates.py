@@ -415,7 +415,7 @@ class TemplateModel:
 
     def strip(self, doc: Document, keys: list[int]) -> Document:
         """`doc` without its template lines (`keys` are its `line_keys`); counts refreshed."""
-        cut = self.cut(doc.domain, doc.text, keys, doc.url)
+        cut = self.cut(doc.site_key, doc.text, keys, doc.url)
         if cut is None:
             return doc
         return replace(

@@ -353,7 +353,7 @@ def test_the_first_matching_rule_decides_whatever_the_shortcuts(seeds: Path, nam
 
 
 def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
-    """`extract._metadata` skips the categories, tags and license of trafilatura's
+    """`trafilatura_shortcuts.metadata` skips the categories, tags and license of trafilatura's
     `extract_metadata`; every field a record keeps must come out the same."""
     import gzip
 
@@ -363,7 +363,7 @@ def test_metadata_is_trafilaturas_for_the_fields_records_keep() -> None:
     from trafilatura.utils import load_html
 
     from bench.quality.aeb import AEB
-    from pipelines.extract import _metadata
+    from pipelines.trafilatura_shortcuts import metadata as _metadata
     from tests.conftest import DEMO_SITE
 
     pages = [p.read_text(encoding="utf-8") for p in sorted(DEMO_SITE.glob("*.html"))]
@@ -454,3 +454,57 @@ def test_token_count_is_the_number_of_whitespace_separated_tokens() -> None:
     for _ in range(20_000):
         line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert _token_count(line) == len(line.split()), repr(line)
+
+
+def test_a_bare_comments_label_removes_its_line_and_cuts_nothing() -> None:
+    text = "\n".join(
+        [
+            *(f"Article sentence number {i} about the harbor." for i in range(4)),
+            "Comments?",
+            *(f"More of the article, paragraph {i}, after a label." for i in range(4)),
+        ]
+    )
+    lines = Cleaner().explain(text, None)
+    assert [ln.rule for ln in lines] == [None] * 4 + ["comment_label"] + [None] * 4
+
+
+def _doc(text: str) -> Document:
+    return Document(
+        "id", "https://x.example/a", "https://x.example/a", "x.example", "A title", None,
+        None, None, None, text, 0, "", None, "r", "s", None, 0,
+    )  # fmt: skip
+
+
+def test_the_safety_net_undoes_a_cut_that_would_take_most_of_a_page() -> None:
+    article = [f"Short line {i} of the story." for i in range(5)]
+    rest = [
+        f"A long paragraph {i} of the same article, which only looks like a comment section "
+        "because of the heading above it, and it goes on for many words."
+        for i in range(4)
+    ]
+    text = "\n".join([*article, "Leave a Reply", *rest, "We use cookies to improve your visit."])
+    cleaner = Cleaner()
+    cut = [ln.rule for ln in cleaner.explain(text, "A title")]
+    assert cut.count("comment_section") == 4  # without the net: most of the page goes
+    doc = cleaner.clean(_doc(text))
+    assert doc.fallback == "cleaning_cut"
+    assert all(line in doc.text for line in [*article, *rest])
+    # Lines that are furniture by themselves still go.
+    assert "cookies" not in doc.text and "Leave a Reply" not in doc.text
+    assert doc.removed_by_rule == {"comment_heading": 1, "cookies": 1}
+
+
+def test_the_safety_net_leaves_an_ordinary_cut_alone() -> None:
+    text = "\n".join(
+        [
+            *(
+                f"A long paragraph {i} of the article, with enough words to be the page."
+                for i in range(6)
+            ),
+            "Leave a Reply",
+            "Great article, thanks!",
+        ]
+    )
+    doc = Cleaner().clean(_doc(text))
+    assert doc.fallback is None
+    assert "Great article" not in doc.text

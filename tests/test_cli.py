@@ -318,3 +318,29 @@ def test_the_temporary_prefect_api_stands_aside_for_any_configuration(tmp_path: 
         (tmp_path / name).unlink()
     (tmp_path / "pyproject.toml").write_text("[tool.prefect]\n")
     assert configured_elsewhere(clean, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        '<meta property="og:site_name" content="Quarry Gazette">',  # the site named
+        "",  # nothing: the folder the pages were saved in
+    ],
+)
+def test_extract_of_one_sites_saved_pages_removes_its_template(
+    tmp_path: Path, identity: str
+) -> None:
+    """Saved pages carry no URL: the site is what a page names, else its folder."""
+    for n, article in enumerate(ARTICLES[:4]):
+        html = re.sub(r'<link rel="canonical"[^>]*>', identity, page("quarry.example", article, n))
+        write(tmp_path / "saved", f"{n}.html", html)
+    pages = sorted(str(p) for p in (tmp_path / "saved").glob("*.html"))
+    result = runner.invoke(app, ["extract", "--json", *pages])
+    assert result.exit_code == 0, result.output
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(docs) == 4
+    for doc, article in zip(docs, ARTICLES[:4], strict=True):
+        assert doc["site"] == ("name:quarry gazette" if identity else f"dir:{tmp_path}/saved")
+        assert "Quarry Gazette members" not in doc["text"]
+        assert "Got a tip about" not in doc["text"]
+        assert article.paragraphs[1] in doc["text"]

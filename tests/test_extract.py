@@ -26,10 +26,22 @@ from trafilatura.utils import load_html, trim
 
 from bench.quality.aeb import AEB
 from pipelines import extract
+from pipelines import trafilatura_shortcuts as shortcuts
 from pipelines.config import ExtractOptions
 from pipelines.records import Document, Page, Reject
 
 DEMO_PAGES = Path(__file__).resolve().parent.parent / "deploy" / "demo" / "site"
+# The shortcuts' tests read trafilatura's code as it is on the releases they were proven on.
+PROVEN = trafilatura.__version__ in shortcuts.PROVEN_ON
+
+
+@pytest.fixture(autouse=True)
+def installed() -> Any:
+    """The shortcuts installed for each test (as `ExtractOptions(shortcuts=True)` does), and
+    trafilatura as it was after it."""
+    shortcuts.install()
+    yield
+    shortcuts.uninstall()
 
 
 def _aeb_pages(step: int) -> list[str]:
@@ -61,8 +73,8 @@ def test_readable_length_bound_holds_for_readability(source: str) -> None:
         tree = load_html(html)
         if tree is None:
             continue
-        bound = extract._readable_length_bound(copy.deepcopy(tree))
-        result = extract._TRAFILATURA_READABILITY(copy.deepcopy(tree))
+        bound = shortcuts._readable_length_bound(copy.deepcopy(tree))
+        result = shortcuts._TRAFILATURA_READABILITY(copy.deepcopy(tree))
         text = trim(tostring(result, method="text", encoding="utf-8").decode())
         assert len(text) <= bound, (len(text), bound, text[:200])
 
@@ -76,7 +88,7 @@ def test_the_looser_readable_length_bound_is_never_below_the_exact_one() -> None
     for tree in trees:
         if tree is None:
             continue
-        loose, exact = extract._LOOSE_READABLE_BOUND(tree), extract._readable_length_bound(tree)
+        loose, exact = shortcuts._LOOSE_READABLE_BOUND(tree), shortcuts._readable_length_bound(tree)
         assert loose >= exact, (loose, exact)
         gaps.append(loose - exact)
     assert min(gaps) < 10, min(gaps)  # close on some pages: it can decide there
@@ -92,23 +104,23 @@ def _texts(pages: list[str]) -> list[str | None]:
 
 
 def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert trafilatura.core._extract_and_compare is extract._extract_and_compare
+    assert trafilatura.core._extract_and_compare is shortcuts._extract_and_compare
     pages = _aeb_pages(1) + _demo_pages() + [TRICKY]
     verdicts: Counter[tuple[str, bool]] = Counter()
-    cannot_win = extract._readability_cannot_win
+    cannot_win = shortcuts._readability_cannot_win
 
     def counted(*args: Any) -> bool:
         verdict = cannot_win(*args)
         # on the page before the comparison, or on the page readability is about to read
-        stage = "page" if extract._EXTRACTING.comparing is None else "pruned"
+        stage = "page" if shortcuts._EXTRACTING.comparing is None else "pruned"
         verdicts[stage, verdict] += 1
         return verdict
 
-    monkeypatch.setattr(extract, "_readability_cannot_win", counted)
+    monkeypatch.setattr(shortcuts, "_readability_cannot_win", counted)
     ours = _texts(pages)
-    original = extract._TRAFILATURA_EXTRACT_AND_COMPARE
+    original = shortcuts._TRAFILATURA_EXTRACT_AND_COMPARE
     monkeypatch.setattr(trafilatura.core, "_extract_and_compare", original)
-    monkeypatch.setattr(trafilatura.external, "try_readability", extract._TRAFILATURA_READABILITY)
+    monkeypatch.setattr(trafilatura.external, "try_readability", shortcuts._TRAFILATURA_READABILITY)
     theirs = _texts(pages)
     assert ours == theirs
     # Both ways were taken at both stages, so the comparison tested something.
@@ -121,15 +133,18 @@ def test_skipping_readability_keeps_trafilaturas_output(monkeypatch: pytest.Monk
 def test_an_empty_page_is_never_preferred_by_trafilatura() -> None:
     """What `_extract_and_compare` relies on: readability on the empty stand-in page yields no
     text, as `_try_readability` answers for it, and trafilatura then keeps its own text."""
-    stand_in = Element(extract._UNREAD)
-    for result in (extract._TRAFILATURA_READABILITY(stand_in), extract._try_readability(stand_in)):
+    stand_in = Element(shortcuts._UNREAD)
+    for result in (
+        shortcuts._TRAFILATURA_READABILITY(stand_in),
+        shortcuts._try_readability(stand_in),
+    ):
         assert isinstance(result, HtmlElement)
         assert trim(tostring(result, method="text", encoding="utf-8").decode()) == ""
     # Any other page is readability's to read.
-    assert trafilatura.external.try_readability is extract._try_readability
+    assert trafilatura.external.try_readability is shortcuts._try_readability
     page = load_html(TRICKY)
-    ours = extract._try_readability(copy.deepcopy(page))
-    theirs = extract._TRAFILATURA_READABILITY(copy.deepcopy(page))
+    ours = shortcuts._try_readability(copy.deepcopy(page))
+    theirs = shortcuts._TRAFILATURA_READABILITY(copy.deepcopy(page))
     assert tostring(ours) == tostring(theirs) != b"<div/>"
 
 
@@ -146,7 +161,7 @@ def test_author_expressions_are_the_ones_the_hint_was_derived_from() -> None:
 
     paths = [x.path for x in [*AUTHOR_XPATHS, *AUTHOR_DISCARD_XPATHS]]
     digest = hashlib.sha256("\n".join(paths).encode()).hexdigest()
-    assert digest[:8] == AUTHOR_XPATHS_READ or not extract._TRAFILATURA_READ, digest
+    assert digest[:8] == AUTHOR_XPATHS_READ or not PROVEN, digest
 
 
 BYLINES = [
@@ -173,7 +188,7 @@ def test_author_search_is_skipped_only_where_it_finds_nothing(source: str) -> No
     verdicts: Counter[bool] = Counter()
     for html in pages:
         tree = load_html(html)
-        may = extract._may_name_an_author(tree)
+        may = shortcuts._may_name_an_author(tree)
         verdicts[may] += 1
         author = extract_author(tree)
         assert may or author is None, author
@@ -202,7 +217,7 @@ TRICKY_BYLINES = [
 def test_fast_author_search_equals_trafilaturas(source: str) -> None:
     from trafilatura.metadata import extract_author
 
-    if not extract._FAST_AUTHOR:
+    if not shortcuts._FAST_AUTHOR:
         pytest.skip("another trafilatura: its own author search runs")
     pages = {
         "aeb": lambda: _aeb_pages(1),
@@ -216,7 +231,7 @@ def test_fast_author_search_equals_trafilaturas(source: str) -> None:
     for html in pages:
         tree = load_html(html)
         expected = extract_author(tree)
-        assert extract._fast_extract_author(tree) == expected, html[:300]
+        assert shortcuts._fast_extract_author(tree) == expected, html[:300]
         found += expected is not None
     if source == "aeb":
         assert found >= 100
@@ -224,7 +239,7 @@ def test_fast_author_search_equals_trafilaturas(source: str) -> None:
         assert found == len(pages)
 
 
-# Guards of trafilatura's attribute expressions (`extract.guard`): an expression is skipped only
+# Guards of trafilatura's attribute expressions (`shortcuts.guard`): an expression is skipped only
 # where it would select nothing.
 
 _PARSER: Any = importlib.import_module("re._parser")  # to write a value each pattern matches
@@ -232,8 +247,8 @@ _TAGS = ["div", "p", "section", "span", "article", "main", "aside", "list", "ite
 
 
 def _guards() -> list[Any]:
-    found = [x for xs in extract._GUARDED for x in xs if isinstance(x, extract._AttributeGuard)]
-    if extract._TRAFILATURA_READ:
+    found = [x for xs in shortcuts._GUARDED for x in xs if isinstance(x, shortcuts._AttributeGuard)]
+    if PROVEN:
         assert len(found) >= 14, len(found)
     return found
 
@@ -300,7 +315,7 @@ def test_every_attribute_test_of_a_guard_lets_its_expression_through() -> None:
     elements passing that test alone are selected by the guard exactly as by the expression."""
     tried = selected = 0
     for guarded in _guards():
-        predicates = extract._predicates(
+        predicates = shortcuts._predicates(
             guarded.path.strip().removeprefix("(").removesuffix(")[1]")
         )
         assert predicates is not None
@@ -309,7 +324,8 @@ def test_every_attribute_test_of_a_guard_lets_its_expression_through() -> None:
             for p in predicates
             if all(
                 ts := [
-                    extract._ATTRIBUTE_TEST.fullmatch(t) for t in extract._top_level(p, extract._OR)
+                    shortcuts._ATTRIBUTE_TEST.fullmatch(t)
+                    for t in shortcuts._top_level(p, shortcuts._OR)
                 ]
             )
         )
@@ -359,27 +375,27 @@ def test_guards_select_what_trafilaturas_expressions_select_on_real_pages() -> N
 
 def test_guarded_extraction_equals_trafilaturas() -> None:
     """trafilatura's whole extraction, guards on and off, on pages in every state it prunes."""
-    if not extract._TRAFILATURA_READ:
+    if not PROVEN:
         pytest.skip("another trafilatura: its expressions run unguarded")
     pages = _aeb_pages(2) + _demo_pages() + [TRICKY]
     ours = _texts(pages)
-    guarded = [list(expressions) for expressions in extract._GUARDED]
+    guarded = [list(expressions) for expressions in shortcuts._GUARDED]
     try:
-        for expressions in extract._GUARDED:
+        for expressions in shortcuts._GUARDED:
             expressions[:] = [
-                x.expression if isinstance(x, extract._AttributeGuard) else x for x in expressions
+                x.expression if isinstance(x, shortcuts._AttributeGuard) else x for x in expressions
             ]
         assert not _guards_in_place()
         theirs = _texts(pages)
     finally:
-        for expressions, before in zip(extract._GUARDED, guarded, strict=True):
+        for expressions, before in zip(shortcuts._GUARDED, guarded, strict=True):
             expressions[:] = before
     assert _guards_in_place()
     assert ours == theirs
 
 
 def _guards_in_place() -> bool:
-    return any(isinstance(x, extract._AttributeGuard) for xs in extract._GUARDED for x in xs)
+    return any(isinstance(x, shortcuts._AttributeGuard) for xs in shortcuts._GUARDED for x in xs)
 
 
 def test_guard_refuses_what_it_cannot_prove() -> None:
@@ -397,9 +413,9 @@ def test_guard_refuses_what_it_cannot_prove() -> None:
         ".//*[contains(@class, 'a')]/p",  # a second step
     ]
     for path in refused:
-        assert extract.guard(XPath(path, namespaces=ns)) is None, path
+        assert shortcuts.guard(XPath(path, namespaces=ns)) is None, path
     accepted = ".//*[self::div][not(.//h1)][contains(@class, 'a') or re:test(@id, '^b(?!ary)')]"
-    assert extract.guard(XPath(accepted, namespaces=ns)) is not None
+    assert shortcuts.guard(XPath(accepted, namespaces=ns)) is not None
 
 
 def test_every_guarded_call_of_whole_extractions_equals_the_bare_expression(
@@ -407,9 +423,9 @@ def test_every_guarded_call_of_whole_extractions_equals_the_bare_expression(
 ) -> None:
     """Each call trafilatura makes during extraction — on whole pages, subtrees and the copies it
     prunes — selects what the bare expression selects there, in the same order."""
-    if not extract._TRAFILATURA_READ:
+    if not PROVEN:
         pytest.skip("another trafilatura: its expressions run unguarded")
-    guarded_call = extract._AttributeGuard.__call__
+    guarded_call = shortcuts._AttributeGuard.__call__
     calls: Counter[str] = Counter()
 
     def checked(self: Any, tree: Any) -> Any:
@@ -418,7 +434,7 @@ def test_every_guarded_call_of_whole_extractions_equals_the_bare_expression(
         calls["selected" if len(found) else "empty"] += 1
         return found
 
-    monkeypatch.setattr(extract._AttributeGuard, "__call__", checked)
+    monkeypatch.setattr(shortcuts._AttributeGuard, "__call__", checked)
     _texts(_aeb_pages(2) + _demo_pages() + [TRICKY])
     assert calls["selected"] >= 200 and calls["empty"] >= 1000, calls
 
@@ -440,7 +456,7 @@ def test_presence_test_before_the_guarded_predicate_keeps_positions() -> None:
         ".//*[re:test(@class, '^x-') or contains(@id, 'x-')][not(self::div)][1]",
     ):
         bare = XPath(path, namespaces=ns)
-        guarded = extract.guard(bare)
+        guarded = shortcuts.guard(bare)
         assert guarded is not None, path
         assert "[@class or @id]" in guarded.selecting.path, guarded.selecting.path
         assert guarded(page) == bare(page) != [], path
@@ -463,11 +479,12 @@ def _mixed_pages() -> list[Page]:
     return pages
 
 
+@pytest.mark.parametrize("with_shortcuts", [True, False])
 def test_extracting_a_batch_by_stages_equals_one_page_at_a_time(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, with_shortcuts: bool
 ) -> None:
     """Same results, in the same order, whatever the groups the batch is cut into."""
-    options = ExtractOptions(max_page_bytes=3_000_000)
+    options = ExtractOptions(max_page_bytes=3_000_000, shortcuts=with_shortcuts)
     pages = _mixed_pages()
     one_by_one = [extract.extract(page, options, "r") for page in pages]
     reasons = Counter(r.reason for r in one_by_one if isinstance(r, Reject))
@@ -515,8 +532,9 @@ def test_one_pages_failure_in_a_stage_leaves_the_rest_of_its_batch(
         if job.page.url == pages[2].url:
             raise RuntimeError("a bug in a stage")
 
+    stages = extract._stages
     monkeypatch.setattr(
-        extract, "_STAGES", (*extract._STAGES[:3], failing_stage, *extract._STAGES[3:])
+        extract, "_stages", lambda module: (*stages(module)[:3], failing_stage, *stages(module)[3:])
     )
     clean = Cleaner.clean
 
@@ -526,7 +544,7 @@ def test_one_pages_failure_in_a_stage_leaves_the_rest_of_its_batch(
         return clean(self, doc)
 
     monkeypatch.setattr(Cleaner, "clean", failing_clean)
-    options = ProcessOptions()
+    options = ProcessOptions.model_validate({"extract": {"shortcuts": True}})
     out = process.process_batch(
         process.Batch(pages, options, "r", permutations(options.dedup.num_perm))
     )
@@ -570,3 +588,143 @@ def test_a_document_that_cannot_be_signed_is_a_reject_and_the_batch_goes_on(
     assert [(d.url, sig) for d, _, sig, _ in out.docs] == [
         (d.url, sig) for i, (d, _, sig, _) in enumerate(expected.docs) if i != 1
     ]
+
+
+# --- The adapter: trafilatura's public API, the shortcuts only where proven -----------------
+
+
+def test_with_and_without_the_shortcuts_every_field_is_the_same() -> None:
+    """The shortcuts are output-preserving: every field of every document, real pages and the
+    demo's, in both modes (precision mode's fallback included)."""
+    pages = [
+        Page(url=f"https://site{i % 5}.example/a/{i}", body=html, source=f"p{i}.html")
+        for i, html in enumerate([*_aeb_pages(4), *_demo_pages()[:6]])
+    ]
+    for precision in (False, True):
+        fast = ExtractOptions(shortcuts=True, favor_precision=precision, timeout_seconds=60)
+        plain = fast.model_copy(update={"shortcuts": False})
+        with_shortcuts = extract.extract_all(pages, fast, "r")
+        assert extract.shortcuts_in_use(fast) == PROVEN
+        without = extract.extract_all(pages, plain, "r")
+        assert not extract.shortcuts_in_use(plain)
+        assert trafilatura.core._extract_and_compare is shortcuts._TRAFILATURA_EXTRACT_AND_COMPARE
+        assert with_shortcuts == without
+        assert sum(isinstance(d, Document) for d in without) >= len(pages) - 2
+
+
+_OTHER_RELEASE = """
+import sys
+import trafilatura, trafilatura.core, trafilatura.xpaths
+original = trafilatura.core._extract_and_compare
+trafilatura.__version__ = "2.2.0"
+if sys.argv[1] == "missing-internal":  # as on 2.2, whose xpaths module has no REGEXP_NS
+    del trafilatura.xpaths.REGEXP_NS
+from pipelines.config import ExtractOptions
+from pipelines.extract import extract, shortcuts_in_use
+from pipelines.records import Page
+options = ExtractOptions(shortcuts=True)
+html = "<html><body><article>" + "<p>A sentence of the article, long enough to keep.</p>" * 9
+doc = extract(Page(url="https://x.example/a", body=html + "</article></body></html>",
+                   source="x"), options, "r")
+assert doc.word_count > 50, doc
+assert not shortcuts_in_use(options)
+assert trafilatura.core._extract_and_compare is original
+print("plain")
+"""
+
+
+@pytest.mark.parametrize("case", ["other-version", "missing-internal"])
+def test_another_trafilatura_release_imports_and_runs_unpatched(case: str) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _OTHER_RELEASE, case],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "plain", done.stderr[-2000:]
+
+
+# WCXB-dev pages where trafilatura's precision mode returns nothing or a fragment (0, 0, 4, 44
+# words against 1,573–3,050 by default), and one page over 5 MB.
+_THIN_IN_PRECISION = ("4833", "4708", "0304", "4584")
+_LARGE = "0588"
+
+
+def _wcxb_page(key: str) -> Page:
+    from bench.quality.wcxb import WCXB
+
+    meta = WCXB / "ground-truth" / f"{key}.json"
+    if not meta.is_file():
+        pytest.fail(f"the WCXB-dev data set is missing at {WCXB}")
+    import json
+
+    url = json.loads(meta.read_text(encoding="utf-8"))["url"]
+    html = gzip.decompress((WCXB / "html" / f"{key}.html.gz").read_bytes())
+    return Page(url=url, body=html.decode("utf-8", "replace"), source=key)
+
+
+@pytest.mark.parametrize("with_shortcuts", [True, False])
+def test_precision_mode_takes_the_default_extraction_where_it_keeps_little(
+    with_shortcuts: bool,
+) -> None:
+    options = ExtractOptions(favor_precision=True, shortcuts=with_shortcuts, timeout_seconds=60)
+    for key in _THIN_IN_PRECISION:
+        page = _wcxb_page(key)
+        precise = bare_extraction(page.body, url=page.url, favor_precision=True)
+        doc = extract.extract(page, options, "r")
+        assert isinstance(doc, Document), doc
+        assert doc.fallback == "precision_thin", key
+        thin = len((precise.text or "").split()) if precise is not None else 0
+        assert doc.word_count > 1000 > 2 * thin, (key, doc.word_count, thin)
+
+
+def test_a_page_trafilatura_extracts_is_never_rejected_for_content_or_size() -> None:
+    pages = [_wcxb_page(key) for key in (*_THIN_IN_PRECISION, _LARGE)]
+    for options in (ExtractOptions(timeout_seconds=60), ExtractOptions(favor_precision=True)):
+        for page in pages:
+            assert trafilatura.extract(page.body, url=page.url), page.source
+            doc = extract.extract(page, options.model_copy(update={"timeout_seconds": 60}), "r")
+            assert isinstance(doc, Document), doc
+            assert doc.word_count > 400, (page.source, doc.word_count)
+
+
+# --- Site identity without a URL ---------------------------------------------------------
+
+_SAVED = """<html><head>{head}<title>Rain in Oslo</title></head><body><article><h1>Rain</h1>
+<p>It rained all day in the city, and the harbour closed early for the boats.</p>
+<p>Forecasters expect more of the same tomorrow, with wind from the west.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "site"),
+    [
+        ('<link rel="canonical" href="https://www.ledger.example/rain">', ""),
+        ('<meta property="og:url" content="https://ledger.example/rain">', ""),
+        ('<base href="https://www.ledger.example/news/">', "ledger.example"),
+        ('<meta property="og:site_name" content="The  Harbor Ledger">', "name:the harbor ledger"),
+        (
+            '<script type="application/ld+json">{"@context": "https://schema.org", '
+            '"@type": "NewsArticle", "publisher": '
+            '{"@type": "Organization", "name": "Harbor Ledger"}}</script>',
+            "name:harbor ledger",
+        ),
+        ("", "dir:/saved/ledger"),
+    ],
+)
+def test_a_saved_page_is_of_the_site_it_names(head: str, site: str) -> None:
+    page = Page(
+        url="file:///saved/ledger/rain.html", body=_SAVED.format(head=head), source="rain.html"
+    )
+    for with_shortcuts in (True, False):
+        doc = extract.extract(page, ExtractOptions(shortcuts=with_shortcuts), "r")
+        assert isinstance(doc, Document), doc
+        assert doc.site == site
+        assert doc.site_key == (site or "ledger.example")
+        if "<base" in head:  # the folder's address, not this page's: many pages share it
+            assert doc.canonical_url == page.url

@@ -499,3 +499,23 @@ def test_page_counts_are_their_definition_on_random_pages() -> None:
         expected.setdefault(site, Counter()).update({SITE_PAGES, *keys} - {DATA_LINE})
     assert count_pages(rows_) == expected
     assert count_pages([]) == {}
+
+
+def test_saved_pages_without_a_url_learn_their_sites_template_in_a_run(tmp_path: Path) -> None:
+    """Pages saved as files have file: URLs and no domain: the site they name stands for it."""
+    src = tmp_path / "in"
+    for n, article in enumerate(ARTICLES[:4]):
+        html = page("quarry.example", article, n).replace(
+            f'<link rel="canonical" href="https://quarry.example/{article.slug}-{n}">',
+            '<meta property="og:site_name" content="Quarry Gazette">',
+        )
+        assert "canonical" not in html
+        write(src, f"{n}.html", html)
+    out = str(tmp_path / "out")
+    ingest([str(src)], out, OPTS)
+    records = rows(out, "records")
+    assert len(records) == 4
+    for record in records:
+        assert record["domain"] == "" and record["site"] == "name:quarry gazette"
+        assert "Quarry Gazette members" not in record["text"]
+        assert dict(record["removed_by_rule"])["template"] == 3

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.clean import Cleaner  # noqa: E402
-from pipelines.config import ExtractOptions  # noqa: E402
+from pipelines.config import ExtractOptions, ProcessOptions  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
+from pipelines.process import extract_and_clean  # noqa: E402
 from pipelines.records import Document, Page  # noqa: E402
 
 AEB = ROOT.parent / "shared" / "data" / "aeb"
@@ -60,12 +60,15 @@ def summarize(scores: list[tuple[float, float, float]]) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r)}
 
 
-def evaluate() -> dict[str, dict[str, float]]:
+def evaluate(options: ProcessOptions | None = None) -> dict[str, dict[str, float]]:
     """F1, precision and recall of plain trafilatura (its defaults, and contentpipe's extraction
-    options) and of contentpipe (those options + cleaning) on every AEB page."""
+    options) and of contentpipe (those options + cleaning: `extract_and_clean`, as a run) on
+    every AEB page."""
     truth = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
-    cleaner = Cleaner()
-    ours_options = ExtractOptions(timeout_seconds=60)
+    options = options or ProcessOptions()
+    ours_options = options.model_copy(
+        update={"extract": options.extract.model_copy(update={"timeout_seconds": 60})}
+    )
     default_options = ExtractOptions(timeout_seconds=60, favor_precision=False)
     scores: dict[str, list[tuple[float, float, float]]] = {
         "trafilatura": [],
@@ -80,9 +83,9 @@ def evaluate() -> dict[str, dict[str, float]]:
         body = item["articleBody"]
         plain = extract(page, default_options, "aeb")
         scores["trafilatura"].append(page_score(body, _text(plain)))
-        raw = extract(page, ours_options, "aeb")
+        raw = extract(page, ours_options.extract, "aeb")
         scores["trafilatura (contentpipe's options)"].append(page_score(body, _text(raw)))
-        cleaned = cleaner.clean(raw) if isinstance(raw, Document) else raw
+        (cleaned,) = extract_and_clean([page], ours_options, "aeb")
         scores["contentpipe"].append(page_score(body, _text(cleaned)))
     return {name: summarize(s) for name, s in scores.items()}
 
