@@ -650,7 +650,7 @@ def test_another_trafilatura_release_imports_and_runs_unpatched(case: str) -> No
 
 
 # WCXB-dev pages where trafilatura's precision mode returns nothing or a fragment (0, 0, 4, 44
-# words against 1,573–3,050 by default), and one page over 5 MB.
+# words against 1,573 to 3,050 by default), and one page over 5 MB.
 _THIN_IN_PRECISION = ("4833", "4708", "0304", "4584")
 _LARGE = "0588"
 
