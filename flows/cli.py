@@ -23,12 +23,11 @@ from rich.table import Table
 
 from pipelines import progress
 from pipelines.clean import Cleaner
-from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
+from pipelines.config import DedupOptions, ProcessOptions
 from pipelines.readers import read_input
-from pipelines.records import Document, Page, Reject
-from pipelines.run import InputError, RunReport, committed_runs, template_model
+from pipelines.records import Page, Reject
+from pipelines.run import InputError, RunReport, clean_pages, committed_runs
 from pipelines.storage import StorageError, store_for
-from pipelines.templates import line_keys
 
 if TYPE_CHECKING:
     from flows.server import TemporaryAPI
@@ -315,29 +314,25 @@ def extract(
     Lines that recur across the given pages of one site (slots such as the title masked) are
     that site's template and are removed as in a run.
     """
-    from pipelines.extract import extract as extract_page  # trafilatura: only where it extracts
-
-    cleaner = Cleaner()
-    options = ExtractOptions()
-    raws: list[tuple[Page, Document]] = []
+    pages: list[Page] = []
     for page_or_reject in _pages(paths):
         if isinstance(page_or_reject, Reject):
             console.print(f"[yellow]rejected[/] {page_or_reject.reason}: {page_or_reject.detail}")
-            continue
-        raw = extract_page(page_or_reject, options, run_id="")
-        if isinstance(raw, Reject):
-            console.print(f"[yellow]rejected[/] {raw.reason}: {raw.detail}")
-            continue
-        raws.append((page_or_reject, raw))
-    cleaned = [cleaner.clean(raw) for _, raw in raws]
+        else:
+            pages.append(page_or_reject)
     try:
         if templates is not None and not committed_runs(store_for(templates)):
             raise _fail(f"{templates}: no committed contentpipe run to take templates from")
-        model = template_model(cleaned, templates)
+        results, model = clean_pages(pages, ProcessOptions(), templates)
     except (StorageError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    for (page, raw), first in zip(raws, cleaned, strict=True):
-        doc = model.strip(first, line_keys(first.text, first.title))
+    cleaner = Cleaner()
+    for page, (raw, doc) in zip(pages, results, strict=True):
+        if isinstance(raw, Reject) or isinstance(doc, Reject):
+            reject = raw if isinstance(raw, Reject) else doc
+            assert isinstance(reject, Reject)
+            console.print(f"[yellow]rejected[/] {reject.reason}: {reject.detail}")
+            continue
         lines = model.mark(cleaner.judge(raw)[0], raw.site_key, raw.title)
         if as_json:
             record: dict[str, Any] = {

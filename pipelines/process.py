@@ -39,7 +39,9 @@ __all__ = [
     "Spooled",
     "StripJob",
     "Stripped",
+    "clean_all",
     "extract_and_clean",
+    "extract_pages",
     "prepare_strip",
     "process_batch",
     "spool_batch",
@@ -121,14 +123,27 @@ def extract_and_clean(
 ) -> list[Document | Reject]:
     """Each page extracted and cleaned, in order: what a run, `contentpipe extract` and the
     quality benches all make of a page before site templates and filters."""
+    return clean_all(extract_pages(pages, options, run_id), run_id, cleaner)
+
+
+def extract_pages(
+    pages: list[Page], options: ProcessOptions, run_id: str
+) -> list[Document | Reject]:
+    """Each page extracted (not yet cleaned: `word_count` is 0), in order."""
     # Imported here (in worker processes, by `workers.warm_up`): the parent process, which
     # hands batches to its workers, never loads trafilatura.
     from pipelines.extract import extract_all, time_limits
 
-    cleaner = cleaner or Cleaner()
     with time_limits():
-        extracted = extract_all(pages, options.extract, run_id, count_words=False)
-    return [_step(cleaner.clean, doc, run_id) for doc in extracted]
+        return extract_all(pages, options.extract, run_id, count_words=False)
+
+
+def clean_all(
+    docs: list[Document | Reject], run_id: str, cleaner: Cleaner | None = None
+) -> list[Document | Reject]:
+    """Each document cleaned; a reject passes through, a failure becomes one."""
+    cleaner = cleaner or Cleaner()
+    return [_step(cleaner.clean, doc, run_id) for doc in docs]
 
 
 def _signed(docs: list[Candidate], batch: Batch, rejects: list[Reject]) -> list[Candidate]:

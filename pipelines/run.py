@@ -78,7 +78,15 @@ from pipelines.parquet import (
     write_template_count_columns,
     write_template_counts,
 )
-from pipelines.process import Batch, StripJob, prepare_strip, spool_batch, strip_job
+from pipelines.process import (
+    Batch,
+    StripJob,
+    clean_all,
+    extract_pages,
+    prepare_strip,
+    spool_batch,
+    strip_job,
+)
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
@@ -92,6 +100,7 @@ __all__ = [
     "Plan",
     "RunReport",
     "ShardReport",
+    "clean_pages",
     "ingest",
     "new_run_id",
     "plan",
@@ -564,6 +573,24 @@ def _template_model(
     return TemplateModel.learn(
         [sum_template_counts(paths, options.templates.min_pages, tables)], options.templates
     )
+
+
+def clean_pages(
+    pages: Sequence[Page], options: ProcessOptions | None = None, out: str | None = None
+) -> tuple[list[tuple[Document | Reject, Document | Reject]], TemplateModel]:
+    """What a run makes of `pages` before its filters and dedup, in one process and without
+    writing anything (`contentpipe extract`): each page's extraction and its final document —
+    cleaned, then stripped of its site's template, learned from these pages (and `out`'s
+    committed runs, if given) — and the template model, to explain the removals with."""
+    options = options or ProcessOptions()
+    raws = extract_pages(list(pages), options, "")
+    cleaned = clean_all(raws, "")
+    model = template_model([d for d in cleaned if isinstance(d, Document)], out, options)
+    final = [
+        doc if isinstance(doc, Reject) else model.strip(doc, line_keys(doc.text, doc.title))
+        for doc in cleaned
+    ]
+    return list(zip(raws, final, strict=True)), model
 
 
 def template_model(

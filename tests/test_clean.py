@@ -489,9 +489,25 @@ def test_the_safety_net_undoes_a_cut_that_would_take_most_of_a_page() -> None:
     doc = cleaner.clean(_doc(text))
     assert doc.fallback == "cleaning_cut"
     assert all(line in doc.text for line in [*article, *rest])
-    # Lines that are furniture by themselves still go.
+    # Lines that line rules remove still go: they are boilerplate wherever they are.
     assert "cookies" not in doc.text and "Leave a Reply" not in doc.text
     assert doc.removed_by_rule == {"comment_heading": 1, "cookies": 1}
+
+
+def test_the_safety_net_leaves_line_rules_alone_on_a_page_mostly_boilerplate() -> None:
+    text = "\n".join(
+        [
+            "A short article of one line.",
+            "We use cookies to improve your visit.",
+            "Share on Facebook Twitter Pinterest Email",
+            "Subscribe to our newsletter to get the latest reviews in your inbox",
+            "Leave a Reply",
+            "Your email address will not be published. Required fields are marked *",
+        ]
+    )
+    doc = Cleaner().clean(_doc(text))
+    assert doc.text == "A short article of one line."
+    assert doc.fallback is None
 
 
 def test_the_safety_net_leaves_an_ordinary_cut_alone() -> None:
@@ -508,3 +524,62 @@ def test_the_safety_net_leaves_an_ordinary_cut_alone() -> None:
     doc = Cleaner().clean(_doc(text))
     assert doc.fallback is None
     assert "Great article" not in doc.text
+
+
+# Kinds of lines in several languages (`clean._FAMILY_RULES`), and article sentences with the
+# same words, which must stay.
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("6 min read", "read_time"),
+        ("Lesezeit: 4 Minuten", "read_time"),
+        ("Lettura di 3 minuti", "read_time"),
+        ("Inhaltsverzeichnis", "toc"),
+        ("Contenido [ocultar]", "toc"),
+        ("Palavras-chave: banco, futuro", "keywords"),
+        ("Mehr zum Thema: Die Zukunft der Banken", "read_also"),
+        ("Leia a seguir", "related_heading"),
+        ("Laat een reactie achter", "comment_heading"),
+        ("Tap to share on LinkedIn", "share"),
+        ("Artikel teilen: Facebook, X, WhatsApp", "share"),
+        ("Compártelo en tus redes sociales", "share"),
+        ("Siga-nos no Instagram", "follow"),
+        ("Word lid van ons Telegram-kanaal", "follow"),
+        ("Jetzt den Newsletter abonnieren", "newsletter"),
+        ("Iscriviti alla nostra newsletter", "newsletter"),
+        (
+            "Dit artikel bevat affiliate links: wij ontvangen een commissie op aankopen.",
+            "affiliate",
+        ),
+        ("Werbung | Bezahlte Partnerschaft", "sponsored"),
+        ("Contenuto sponsorizzato", "sponsored"),
+        ("Sponsored content: this story was made with our sponsor.", "sponsored"),
+        ("This story is brought to you by our partners.", "sponsored"),
+    ],
+)
+def test_kinds_of_lines_are_known_in_several_languages(line: str, rule: str) -> None:
+    assert Cleaner()._rule_for(line) == rule
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I read the report in 20 minutes.",
+        "The minister shared the post on Facebook after the vote.",
+        "Users can share photos on Facebook and Instagram, the company said.",
+        "Follow the money, investigators told the committee on Tuesday.",
+        "Join the strike, the union told its members by email.",
+        "The company said customers who subscribe get the newsletter for free.",
+        "Amazon said its affiliate program pays creators a commission on purchases.",
+        "The marathon was sponsored by a local bank.",
+        "Werbung im Internet wächst schneller als jede andere Branche.",
+        "Das Inhaltsverzeichnis des Berichts umfasst zwölf Kapitel.",
+        "Die Themen der Konferenz waren Klima und Energie, sagte sie.",
+        "Los temas: clima, energía y empleo dominaron el debate.",
+        "He left a comment on the minister's page that went viral.",
+        "Subscribe now and pay later, the telecom's new offer by email says.",
+        "The partner at the firm said its links to the bank earned it a fee, we learned.",
+    ],
+)
+def test_article_sentences_with_the_same_words_stay(sentence: str) -> None:
+    assert Cleaner()._rule_for(sentence) is None, sentence

@@ -1,8 +1,19 @@
 """SEO boilerplate dev set: real article texts (AEB ground truth) wrapped in boilerplate-heavy
-site templates (`seo_templates.py`), run through the real pipeline (`pipelines.run.ingest`:
-trafilatura → rules → per-site templates → dedup), scored against the injected lines.
+sites, run through the real pipeline, scored against the injected lines.
 
-Metrics, per template group (tuned / held out):
+Two kinds of sites:
+- hand-written templates (`seo_templates.py`): "tuned" ones, which the rules were written from,
+  and "held_out" ones, written after them;
+- generated sites (`seo_families.py`): many phrasings of each kind of line in seven languages,
+  random markup and positions, split by phrasing into "generated-tuned" and
+  "generated-never-tuned" — the never-tuned half is the figure reported.
+
+Each group goes through `ingest` (pages with their URLs: `pipelines.run.ingest`, trafilatura →
+rules → per-site templates → dedup) and through `contentpipe extract` of the same pages saved
+as files without their canonical link (`pipelines.run.clean_pages`: the site is the one each
+page names).
+
+Metrics, per group:
 - leak rate: injected lines found in the published text, over all injected lines;
 - leak-free pages: pages whose published text has no injected line;
 - paragraph recall: article paragraphs found in the published text (a page that is not
@@ -30,12 +41,13 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.quality import seo_families  # noqa: E402
 from bench.quality.seo_templates import HELD_OUT, TUNED, Block, SeoArticle, Template  # noqa: E402
 from pipelines.clean import normalize as _normalize  # noqa: E402
 from pipelines.config import ExtractOptions, ProcessOptions  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.records import Document, Page  # noqa: E402
-from pipelines.run import ingest  # noqa: E402
+from pipelines.run import clean_pages, ingest  # noqa: E402
 
 AEB_TRUTH = ROOT.parent / "shared" / "data" / "aeb" / "ground-truth.json"
 AUTHORS = ("Maria Lopez", "James Okafor", "Priya Raman", "Tom Becker", "Ana Silva", "Lee Chen")
@@ -170,32 +182,96 @@ def run_trafilatura(pages: list[DevPage]) -> dict[str, str]:
     return texts
 
 
-def evaluate(per_site: int = 20) -> dict[str, dict[str, dict[str, float]]]:
-    pages = build(per_site)
-    ours, plain = run_pipeline(pages), run_trafilatura(pages)
-    tuned = {t.name for t in TUNED}
-    groups = {
-        "tuned": [p for p in pages if p.template in tuned],
-        "held_out": [p for p in pages if p.template not in tuned],
-    }
+def build_generated(half: str, sites: int, per_site: int) -> list[DevPage]:
+    """`sites` generated sites of one half (`seo_families.site`), `per_site` different
+    articles on each; a page's "latest" and "read also" lines name other articles of its
+    site."""
+    pool = articles()
+    if sites * per_site > len(pool):
+        raise SystemExit(f"not enough AEB articles for {sites} sites of {per_site} pages")
+    rng = random.Random(f"generated-{half}")
+    pages: list[DevPage] = []
+    for n in range(sites):
+        site = seo_families.site(n, half, rng)
+        chosen = pool[n * per_site : (n + 1) * per_site]
+        for article in chosen:
+            others = [a.title for a in chosen if a is not article]
+            rng.shuffle(others)
+            url, page, blocks = site.render(article, rng, others)
+            pages.append(DevPage(f"{site.host}", url, page, blocks))
+    return pages
+
+
+_CANONICAL = re.compile(r'<link rel="canonical"[^>]*>\n?')
+
+
+def run_extract(pages: list[DevPage], options: ProcessOptions | None = None) -> dict[str, str]:
+    """Text per URL that `contentpipe extract` makes of the pages saved as files without
+    their canonical link (`clean_pages`, as the command runs it)."""
+    saved = [
+        Page(
+            url=f"file:///saved/{n:04d}.html",
+            body=_CANONICAL.sub("", page.html),
+            source=f"/saved/{n:04d}.html",
+        )
+        for n, page in enumerate(pages)
+    ]
+    results, _ = clean_pages(saved, options or ProcessOptions())
     return {
-        name: {"contentpipe": score(group, ours), "trafilatura": score(group, plain)}
+        page.url: doc.text if isinstance(doc, Document) else ""
+        for page, (_, doc) in zip(pages, results, strict=True)
+    }
+
+
+def evaluate(
+    per_site: int = 20, generated_sites: int = 14, generated_per_site: int = 5
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per group, the scores of contentpipe through `ingest`, of `contentpipe extract` of the
+    saved pages, and of plain trafilatura."""
+    tuned = {t.name for t in TUNED}
+    written = build(per_site)
+    groups = {
+        "tuned": [p for p in written if p.template in tuned],
+        "held_out": [p for p in written if p.template not in tuned],
+        "generated-tuned": build_generated("tuned", generated_sites, generated_per_site),
+        "generated-never-tuned": build_generated(
+            "never-tuned", generated_sites, generated_per_site
+        ),
+    }
+    # One run per set of pages that share no article (dedup would drop the copies).
+    ours, saved, plain = {}, {}, {}
+    for pages in (written, groups["generated-tuned"], groups["generated-never-tuned"]):
+        ours.update(run_pipeline(pages))
+        saved.update(run_extract(pages))
+        plain.update(run_trafilatura(pages))
+    return {
+        name: {
+            "contentpipe": score(group, ours),
+            "contentpipe extract": score(group, saved),
+            "trafilatura": score(group, plain),
+        }
         for name, group in groups.items()
     }
 
 
-def leaks_by_line(per_site: int = 20) -> list[tuple[str, str]]:
-    """(template, line) of every leaked line: what to look at when a figure drops."""
-    pages = build(per_site)
-    texts = run_pipeline(pages)
-    found: list[tuple[str, str]] = []
-    for page in pages:
-        text = texts.get(page.url, "")
-        out_lines = {normalize(line) for line in text.split("\n")}
-        article = _article(page)
-        for block in page.blocks:
-            if block.boilerplate and _leaks(block.text, out_lines, normalize(text), article):
-                found.append((page.template, block.text))
+def leaks_by_line(group: str = "tuned", per_site: int = 20) -> list[tuple[str, str, str]]:
+    """(site, line, how: "ingest" or "extract") of every leaked line of a group that rules may
+    be written from ("tuned", "held_out" or "generated-tuned"): what to look at when a
+    figure drops. The never-tuned half is not listed: it stays unread."""
+    if group == "generated-tuned":
+        pages = build_generated("tuned", 14, 5)
+    else:
+        tuned = {t.name for t in TUNED}
+        pages = [p for p in build(per_site) if (p.template in tuned) == (group == "tuned")]
+    found: list[tuple[str, str, str]] = []
+    for how, texts in (("ingest", run_pipeline(pages)), ("extract", run_extract(pages))):
+        for page in pages:
+            text = texts.get(page.url, "")
+            out_lines = {normalize(line) for line in text.split("\n")}
+            article = _article(page)
+            for block in page.blocks:
+                if block.boilerplate and _leaks(block.text, out_lines, normalize(text), article):
+                    found.append((page.template, block.text, how))
     return found
 
 
@@ -203,11 +279,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--per-site", type=int, default=20, help="pages per template (default 20)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--leaks", action="store_true", help="list every leaked line")
+    ap.add_argument(
+        "--leaks",
+        choices=("tuned", "held_out", "generated-tuned"),
+        help="list every leaked line of this group",
+    )
     args = ap.parse_args()
     if args.leaks:
-        for template, line in leaks_by_line(args.per_site):
-            print(f"{template}: {line}")
+        for template, line, how in leaks_by_line(args.leaks, args.per_site):
+            print(f"{how} {template}: {line}")
         return
     result = evaluate(args.per_site)
     if args.json:
