@@ -40,9 +40,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/dedup_sweep.py
 	$(BIN)/python bench/quality/aeb.py
 
-## quality: extraction F1 on AEB, SEO boilerplate dev set, dedup dev set (see bench/README.md)
+## quality: extraction on AEB and WCXB-dev beside plain trafilatura, the SEO dev set, dedup dev set
 quality: $(BIN)/.installed
 	$(BIN)/python bench/quality/aeb.py
+	$(BIN)/python bench/quality/wcxb.py
 	$(BIN)/python bench/quality/seo.py
 	$(BIN)/python bench/dedup_sweep.py
 

@@ -31,9 +31,11 @@ if __name__ == "__main__":
 """
 
 
-def ingest(cmd: list[str], pages: Path, out: Path, cwd: Path, env: dict[str, str]) -> float:
+def ingest(
+    cmd: list[str], pages: Path, out: Path, cwd: Path, env: dict[str, str], *extra: str
+) -> float:
     shutil.rmtree(out, ignore_errors=True)
-    args = ["ingest", str(pages), "--out", str(out), "--workers", "2", "--no-prefect"]
+    args = ["ingest", str(pages), "--out", str(out), "--workers", "2", "--no-prefect", *extra]
     start = time.perf_counter()
     done = subprocess.run([*cmd, *args], cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -61,14 +63,16 @@ def main() -> None:
             launcher.write_text(LAUNCHER, encoding="utf-8")
             old_env = {**env, "PYTHONPATH": str(old)}
             new_cmd = [str(Path(sys.executable).parent / "contentpipe")]
-            print("| floor | " + args.rev + " | this checkout |\n|---|---|---|", flush=True)
+            head = f"| floor | {args.rev} | this checkout | this checkout, --shortcuts |"
+            print(head + "\n|---|---|---|---|", flush=True)
             for _ in range(args.repeat):
                 floor = bare_trafilatura(pages, 2)
                 was = ingest([sys.executable, str(launcher)], pages, Path(tmp, "o"), old, old_env)
                 now = ingest(new_cmd, pages, Path(tmp, "n"), ROOT, env)
+                fast = ingest(new_cmd, pages, Path(tmp, "f"), ROOT, env, "--shortcuts")
                 print(
                     f"| {floor:.1f} s | {was:.1f} s = {was / floor:.2f} x "
-                    f"| {now:.1f} s = {now / floor:.2f} x |",
+                    f"| {now:.1f} s = {now / floor:.2f} x | {fast:.1f} s = {fast / floor:.2f} x |",
                     flush=True,
                 )
         finally:

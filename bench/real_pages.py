@@ -42,7 +42,8 @@ from pathlib import Path
 from pipelines.config import ProcessOptions
 from pipelines.run import ingest
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
-options = ProcessOptions(workers=1)
+shortcuts = sys.argv[3] == "1"
+options = ProcessOptions.model_validate({"workers": 1, "extract": {"shortcuts": shortcuts}})
 shutil.rmtree(out, ignore_errors=True)
 ingest([str(sorted(src.iterdir())[0])], str(out) + "-warm", options)
 t = time.perf_counter()
@@ -55,6 +56,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "records": report.counts.g
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--shortcuts", action="store_true", help="opt in to extract.shortcuts")
     args = ap.parse_args()
     files = sorted(AEB.glob("*.html.gz"))
     if not files:
@@ -69,7 +71,7 @@ def main() -> None:
     print("|---|---|---|")
     for _ in range(args.repeat):
         floor = run_script(FLOOR, str(pages))
-        ours = run_script(OURS, str(pages), str(OUT / "out"))
+        ours = run_script(OURS, str(pages), str(OUT / "out"), "1" if args.shortcuts else "0")
         n = floor["pages"]
         print(
             f"| {floor['seconds']:.1f} s ({floor['seconds'] / n * 1000:.1f} ms/page) "

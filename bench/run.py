@@ -132,6 +132,10 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
+# `--shortcuts`: (b) and (c) with `extract.shortcuts` on (the opt-in speed-ups).
+SHORTCUTS = "--shortcuts" in sys.argv
+
+
 def ingest_cmd(sources: list[str], out: str, workers: int, prefect: bool) -> list[str]:
     return [
         str(BIN / "contentpipe"),
@@ -142,6 +146,7 @@ def ingest_cmd(sources: list[str], out: str, workers: int, prefect: bool) -> lis
         "--workers",
         str(workers),
         "--prefect" if prefect else "--no-prefect",
+        *(["--shortcuts"] if SHORTCUTS else []),
     ]
 
 
@@ -256,6 +261,9 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=20_000)
     ap.add_argument("--large", type=int, default=200_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--shortcuts", action="store_true", help="(b), (c): opt in to extract.shortcuts"
+    )
     ap.add_argument(
         "--pairs", type=int, default=5, help="(a) and (b) --no-prefect, run alternately N times"
     )

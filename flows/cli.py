@@ -23,7 +23,7 @@ from rich.table import Table
 
 from pipelines import progress
 from pipelines.clean import Cleaner
-from pipelines.config import DedupOptions, ProcessOptions
+from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
 from pipelines.readers import read_input
 from pipelines.records import Page, Reject
 from pipelines.run import InputError, RunReport, clean_pages, committed_runs
@@ -69,6 +69,13 @@ def ingest(
     num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = _DEDUP["num_perm"],
     shingle_size: Annotated[int, typer.Option(help="Words per shingle.")] = _DEDUP["shingle_size"],
     workers: Annotated[int, typer.Option(help="Worker processes; 0 = one per core.")] = 0,
+    shortcuts: Annotated[
+        bool,
+        typer.Option(
+            help="Opt in to the speed-ups through trafilatura's internals (the same output; "
+            "used only on the trafilatura release they were proven on)."
+        ),
+    ] = False,
     prefect: Annotated[
         bool, typer.Option(help="Run as a Prefect flow (--no-prefect: plain run).")
     ] = True,
@@ -79,6 +86,7 @@ def ingest(
             min_words=min_words,
             workers=workers,
             dedup=DedupOptions(threshold=threshold, num_perm=num_perm, shingle_size=shingle_size),
+            extract=ExtractOptions(shortcuts=shortcuts),
         )
         store_for(out).check_writable()
     except ValidationError as exc:

@@ -247,7 +247,11 @@ _THIS_ARTICLE = (
     r"this (article|post|story|page)|diesen (beitrag|artikel)|cet article|ce post|"
     r"este (artículo|artigo|post)|esta (nota|página)|questo articolo|dit (artikel|bericht)"
 )
-_US = r"us|our|uns|unser\w*|nous|notre|nos|nuestr[oa]s?|ci|nostr[oaie]|noss[oa]s?|ons|onze"
+# The site or its author speaking of itself.
+_US = (
+    r"us|our|me|my|uns|unser\w*|mich|mir|nous|notre|nos|moi|mon|nuestr[oa]s?|mi|ci|"
+    r"nostr[oaie]|noss[oa]s?|ons|onze|mij|mijn"
+)
 _MINUTE = r"min|mins|minutes?|minuten|minutos|minuti"
 _READ_WORD = (
     r"read|reading|lesen|lesezeit|lesedauer|lecture|lectura|leer|lettura|leggere|leitura|"
@@ -351,7 +355,54 @@ _WE = (
     r"hinweis|" + _THIS_ARTICLE
 )
 
+_RIGHTS = (
+    r"all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+    r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
+    r"alle rechten voorbehouden"
+)
+_PHOTO = (
+    r"photo|photos|image|images|picture|pictures|foto|fotos|bild|bilder|imagen|imágenes|"
+    r"immagine|immagini|imagem|afbeelding|illustration|credit|credits"
+)
+_AGENCY = (
+    r"©|getty|istock|shutterstock|unsplash|pexels|alamy|reuters|afp|dpa|ap photo|"
+    r"associated press|epa|adobe stock|depositphotos|wikimedia|pixabay"
+)
+_APPEAL = (
+    r"donate|donation|support (us|our (work|journalism|reporting))|become a (member|patron|"
+    r"supporter)|help (us|keep) \w+|we need your help|spenden|unterstützen sie uns|"
+    r"faire un don|soutenez-nous|haz una donación|apóyanos|fai una donazione|sostienici|"
+    r"faça uma doação|apoie|doneer|steun ons"
+)
+
 _FAMILY_RULES: tuple[LineRule, ...] = (
+    # "© 2025 The Ledger. All rights reserved.", "Copyright 2024 …": a site's notice.
+    LineRule(
+        "copyright",
+        _rx(
+            rf"^\W*((©|\(c\)|copyright)\s*(©\s*)?(\d{{4}}|by\b)|©\s*\S)"
+            rf"|.*\b({_RIGHTS})\W*$"
+        ),
+        20,
+        ("©", "(c)", "copyright", "reserv", "vorbehalten", "riservati", "direitos"),
+    ),
+    # "Photo: © Jane Doe/Getty Images", "Image credit: iStock": a picture's credit line.
+    LineRule(
+        "image_credit",
+        _rx(rf"^\W*({_PHOTO})(\s+(credit|by|source|quelle|crédit|fonte))?\s*[:|©].*({_AGENCY})"),
+        16,
+    ),
+    # Appeals for money or membership, which trafilatura keeps as a paragraph.
+    LineRule(
+        "appeal",
+        _rx(
+            rf"^(?=.*\b({_APPEAL})\b)(\W*(enjoyed|liked|loved|if you (value|enjoy|like|"
+            rf"appreciate)|please|can you|will you|help|support|donate|become|we need|"
+            rf"wir brauchen|spenden|unterstützen|soutenez|faites|apóyanos|haz|sostienici|fai|"
+            rf"apoie|faça|steun|doneer)\b)"
+        ),
+        30,
+    ),
     # "4 min read", "Lesezeit: 4 Minuten", "Lettura di 4 minuti": a number, minutes, reading;
     # a sentence that says how long something took to read ends with its full stop.
     LineRule(
@@ -390,7 +441,7 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
             rf"(\W*(stay connected|bleiben sie in kontakt|restez connectés?)\W*)?"
             rf"({_FOLLOW_VERB})\b"
         ),
-        14,
+        10,
     ),
     LineRule(
         "newsletter",
@@ -496,7 +547,7 @@ RULES: tuple[LineRule, ...] = (
             r"featured|recommended)\s+(posts?|articles?|news|stories|reads?|"
             r"updates|videos)|you (may|might) (also )?like|more (from|by) "
             r"(this|the) author|read more|further reading|trending( now)?|most (read|popular)|"
-            r"editor'?s picks|top stories|tags|topics)\W*$"
+            r"editor'?s picks|top stories|tags|topics|read this next|up next)\W*$"
         ),
     ),
     LineRule(
@@ -546,7 +597,7 @@ RULES: tuple[LineRule, ...] = (
         "cookies",
         _rx(
             r"\b(we use cookies|this (web)?site uses cookies|accept (all )?cookies|"
-            r"cookie (policy|settings|preferences))\b"
+            r"cookie (policy|settings|preferences|consent)|this cookie is (set|used))\b"
         ),
         60,
         ("cookie",),
@@ -737,12 +788,18 @@ class Cleaner:
         The net: the passes that cut runs of lines after a heading or a repeat (comment
         sections, link lists, repeated blocks) may not take most of what the line rules
         leave: where they would keep less than `KEEP_SHARE` of it, they are undone. A line
-        rule judges one line, which is boilerplate or not whatever surrounds it."""
+        rule judges one line, which is boilerplate or not whatever surrounds it — except a
+        copy of the title, kept where it is all the page has."""
         lines = self.explain(doc.text, doc.title, (doc.url, doc.canonical_url))
-        if _kept_share(lines, _RUN_CUTS) >= KEEP_SHARE:
-            return lines, doc.fallback
-        undone = [ln if ln.rule not in _RUN_CUTS else Line(ln.text) for ln in lines]
-        return undone, doc.fallback or "cleaning_cut"
+        fallback = doc.fallback
+        if _kept_share(lines, _RUN_CUTS) < KEEP_SHARE:
+            lines = [ln if ln.rule not in _RUN_CUTS else Line(ln.text) for ln in lines]
+            fallback = fallback or "cleaning_cut"
+        if not any(ln.kept and ln.text for ln in lines):
+            # Nothing left but copies of the title: the page's text is its title.
+            lines = [Line(ln.text) if ln.rule == "title_repeat" else ln for ln in lines]
+            fallback = fallback or "cleaning_cut"
+        return lines, fallback
 
     def clean(self, doc: Document) -> Document:
         """The document with boilerplate lines removed (`judge`) and its counts and hash

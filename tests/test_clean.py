@@ -554,6 +554,10 @@ def test_the_safety_net_leaves_an_ordinary_cut_alone() -> None:
         ("Werbung | Bezahlte Partnerschaft", "sponsored"),
         ("Contenuto sponsorizzato", "sponsored"),
         ("Sponsored content: this story was made with our sponsor.", "sponsored"),
+        ("Follow me on Instagram: @harborblog", "follow"),
+        ("© 2025 CityWire Media. All rights reserved.", "copyright"),
+        ("Photo: © Jane Doe/Getty Images", "image_credit"),
+        ("Enjoyed this piece? We need your help to keep publishing.", "appeal"),
         ("This story is brought to you by our partners.", "sponsored"),
     ],
 )
@@ -578,8 +582,17 @@ def test_kinds_of_lines_are_known_in_several_languages(line: str, rule: str) -> 
         "Los temas: clima, energía y empleo dominaron el debate.",
         "He left a comment on the minister's page that went viral.",
         "Subscribe now and pay later, the telecom's new offer by email says.",
+        "Follow my advice on this: buy a bike and ride it on Instagram-worthy trails.",
+        "Copyright law protects authors, the court said.",
+        "The photo was taken by a Reuters photographer in Kyiv.",
+        "The charity asked people to donate blood, and we did.",
         "The partner at the firm said its links to the bank earned it a fee, we learned.",
     ],
 )
 def test_article_sentences_with_the_same_words_stay(sentence: str) -> None:
     assert Cleaner()._rule_for(sentence) is None, sentence
+
+
+def test_a_page_whose_text_is_its_title_keeps_it() -> None:
+    doc = Cleaner().clean(_doc("A title"))
+    assert doc.text == "A title" and doc.fallback == "cleaning_cut"

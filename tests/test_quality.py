@@ -3,8 +3,12 @@
 Each floor is the figure measured at the commit that set it (bench/README.md) minus a small
 margin, or the issue's target where that is stricter:
 - AEB extraction F1 (../shared/data/aeb, bench/quality/aeb.py), never below plain trafilatura;
-- the SEO dev set (bench/quality/seo.py), a smaller draw of it to stay fast, on the tuned and
-  on the held-out templates;
+- WCXB-dev (../shared/data/wcxb-dev, bench/quality/wcxb.py), every page, beside plain
+  `trafilatura.extract` in the same run: articles above it, no page type far below it, no
+  article page that collapses where trafilatura extracts it well;
+- the SEO dev set (bench/quality/seo.py), a smaller draw of it to stay fast: the hand-written
+  templates (tuned, held out) and the generated sites' never-tuned phrasings, through `ingest`
+  and through `contentpipe extract` of the saved pages;
 - the dedup dev set (bench/dedup_sweep.py) at the default settings.
 """
 
@@ -17,11 +21,18 @@ import pytest
 
 from bench.dedup_sweep import build as build_dedup_set
 from bench.dedup_sweep import quality
+from bench.quality import wcxb
 from bench.quality.aeb import AEB, evaluate, page_score
 from bench.quality.seo import evaluate as evaluate_seo
 from pipelines.config import DedupOptions
 
-AEB_F1_FLOOR = 0.968
+# Measured 0.965 (bench/README.md); plain trafilatura 0.958. Precision mode, off by default
+# since WCXB-dev, measured 0.971 here and lost on WCXB-dev's articles.
+AEB_F1_FLOOR = 0.962
+# WCXB-dev: articles measured +0.009 over plain trafilatura (0.938 against 0.929); every page
+# type within 0.006 of it (bench/README.md).
+WCXB_ARTICLE_GAIN_FLOOR = 0.007
+WCXB_TYPE_LOSS_CEILING = 0.01
 SEO_LEAK_RATE_CEILING = 0.02
 SEO_LEAK_FREE_FLOOR = 0.95
 SEO_PARAGRAPH_RECALL_FLOOR = 0.99
@@ -31,11 +42,12 @@ DEDUP_RECALL_FLOOR = 0.97
 
 @pytest.fixture(scope="module", autouse=True)
 def aeb_data() -> None:
-    if not (AEB / "ground-truth.json").is_file():
-        message = f"the AEB data set is missing at {AEB}: the quality gates need it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    for data in (AEB / "ground-truth.json", wcxb.WCXB / "metadata.json"):
+        if not data.is_file():
+            message = f"a data set is missing at {data.parent}: the quality gates need it"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
 
 
 def test_aeb_f1_floor_and_never_below_trafilatura() -> None:
@@ -47,19 +59,39 @@ def test_aeb_f1_floor_and_never_below_trafilatura() -> None:
         assert ours["precision"] >= plain["precision"], result
 
 
-@pytest.mark.parametrize("group", ["tuned", "held_out"])
-def test_seo_dev_set_floors(group: str, seo_result: dict[str, dict[str, dict[str, float]]]) -> None:
-    ours, plain = seo_result[group]["contentpipe"], seo_result[group]["trafilatura"]
+def test_wcxb_articles_above_trafilatura_and_no_page_type_far_below() -> None:
+    result = wcxb.evaluate()
+    table = result["table"]["all"]
+    articles = table["article"]
+    gain = articles["contentpipe"]["f1"] - articles["trafilatura"]["f1"]
+    assert gain >= WCXB_ARTICLE_GAIN_FLOOR, articles
+    assert table["all"]["contentpipe"]["f1"] >= table["all"]["trafilatura"]["f1"], table["all"]
+    for kind, row in table.items():
+        loss = row["trafilatura"]["f1"] - row["contentpipe"]["f1"]
+        assert loss <= WCXB_TYPE_LOSS_CEILING, (kind, row)
+    assert wcxb.collapses(result) == [], wcxb.collapses(result)
+
+
+SEO_GROUPS = ["tuned", "held_out", "generated-never-tuned"]
+
+
+@pytest.mark.parametrize("how", ["contentpipe", "contentpipe extract"])
+@pytest.mark.parametrize("group", SEO_GROUPS)
+def test_seo_dev_set_floors(
+    group: str, how: str, seo_result: dict[str, dict[str, dict[str, float]]]
+) -> None:
+    ours, plain = seo_result[group][how], seo_result[group]["trafilatura"]
     assert ours["leak_rate"] <= SEO_LEAK_RATE_CEILING, ours
     assert ours["leak_free_pages"] >= SEO_LEAK_FREE_FLOOR, ours
     assert ours["paragraph_recall"] >= SEO_PARAGRAPH_RECALL_FLOOR, ours
     # The set is only a test if plain extraction fails it: the boilerplate is in the article.
-    assert plain["leak_rate"] > 0.9, plain
+    assert plain["leak_rate"] > (0.9 if group in ("tuned", "held_out") else 0.25), plain
+    assert plain["leak_free_pages"] == 0, plain
 
 
 @pytest.fixture(scope="module")
 def seo_result() -> dict[str, dict[str, dict[str, float]]]:
-    return evaluate_seo(per_site=8)
+    return evaluate_seo(per_site=8, generated_sites=14, generated_per_site=5)
 
 
 def test_dedup_dev_set_floors_at_the_defaults() -> None:
