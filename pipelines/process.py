@@ -300,13 +300,14 @@ def _strip_group(
     texts: list[str] = group.values("text")
     offsets, keys = group.lists("line_keys")
     cuts: dict[int, Cut] = {}  # by row, in row order
-    if model.templates:
+    if model.templates or model.titles:
         urls = group.values("url")  # to name a page in an error
+        titles = group.values("title")
         domains, named = group.values("domain"), group.values("site")
         for i, site in enumerate(s or d for s, d in zip(named, domains, strict=True)):
-            if site in model.templates:
+            if site in model.templates or site in model.titles:
                 row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
-                cut = model.cut(site, texts[i], row_keys, urls[i])
+                cut = model.cut(site, texts[i], row_keys, urls[i], titles[i])
                 if cut is not None:
                     cuts[i] = cut
     keep = np.ones(len(texts), dtype=bool)
@@ -323,7 +324,8 @@ def _strip_group(
             parts += [keys[offsets[start] : offsets[i]], np.array(cut.keys, dtype=keys.dtype)]
             lengths[i], start = len(cut.keys), i + 1
             counts["boilerplate_lines_removed"] += cut.lines
-            counts["removed_by_rule.template"] += cut.lines
+            for rule, n in cut.rules({}).items():
+                counts[f"removed_by_rule.{rule}"] += n
             if columns["word_count"][i] - cut.words < options.min_words:
                 row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
                 doc = model.strip(group.record(Document, i), row_keys)

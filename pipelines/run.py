@@ -502,8 +502,11 @@ def _learn_templates(
     counted: list[str] = []
     counter = PageCounter()
     columns = ["domain", "site", "title", "line_keys", "url_key", "text_hash"]
+    titles: list[tuple[str, str | None]] = []  # every candidate's (site, title)
     for path in spools:
         for cols in iter_row_groups(path, columns, flat=["line_keys"]):
+            sites = [s or d for s, d in zip(cols["site"], cols["domain"], strict=True)]
+            titles += zip(sites, cols["title"], strict=True)
             url_keys: list[str] = cols["url_key"]
             n = len(url_keys)
             urls = np.fromiter(map(key64, url_keys), np.uint64, n)
@@ -526,7 +529,7 @@ def _learn_templates(
             offsets, keys = cols["line_keys"]
             chosen = np.flatnonzero(counts_page)
             counter.add(
-                [cols["site"][i] or cols["domain"][i] for i in chosen.tolist()],
+                [sites[i] for i in chosen.tolist()],
                 [cols["title"][i] for i in chosen.tolist()],
                 np.concatenate([[0], np.cumsum(np.diff(offsets)[chosen])]).astype(np.int64),
                 keys[np.repeat(counts_page, np.diff(offsets))],
@@ -542,7 +545,9 @@ def _learn_templates(
     # The model is learned from the counts in memory; the files are written on `writer`'s
     # thread meanwhile (Arrow compresses without the GIL), while the workers strip.
     written = writer.submit(write)
-    return _template_model(store, runs, [], tmp, options, [table]), written
+    model = _template_model(store, runs, [], tmp, options, [table])
+    model.add_titles(titles)
+    return model, written
 
 
 def _counted_pages(store: Store, runs: set[str], tmp: Path) -> Keys:
@@ -599,14 +604,19 @@ def template_model(
     """The site templates learned from `docs` plus, if `out` is given, every committed run of
     that output (what `contentpipe extract --templates OUT` explains with)."""
     options = options or ProcessOptions()
+    docs = list(docs)
     counts = count_page_columns((d.site_key, d.title, line_keys(d.text, d.title)) for d in docs)
     if out is None:
-        return TemplateModel.learn([counts.as_dict()], options.templates)
-    store = store_for(out)
-    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
-        local = Path(tmpdir, "local.parquet")
-        write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
-        return _template_model(store, set(committed_runs(store)), [local], Path(tmpdir), options)
+        model = TemplateModel.learn([counts.as_dict()], options.templates)
+    else:
+        store = store_for(out)
+        with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
+            local = Path(tmpdir, "local.parquet")
+            write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
+            runs = set(committed_runs(store))
+            model = _template_model(store, runs, [local], Path(tmpdir), options)
+    model.add_titles((d.site_key, d.title) for d in docs)
+    return model
 
 
 # The columns of a duplicate's spool row that its `Duplicate` row repeats.

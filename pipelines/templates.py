@@ -216,6 +216,16 @@ def _key(masked: str) -> int:
     return max(int.from_bytes(digest, "little"), 2)
 
 
+_TITLE_MIN_WORDS = 4  # shorter titles are labels ("Contact", "Our team") as often as not
+
+
+def title_key(text: str) -> int:
+    """The key of a title, or of a line, as it reads (`clean.normalize`d): a line with the
+    same key as another page's title reads as that title."""
+    digest = hashlib.blake2b(b"title\0" + normalized_line(text).encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "little")
+
+
 def content_lines(text: str) -> list[str]:
     """The non-empty lines of a text, the unit that keys are computed for."""
     return [line for line in text.split("\n") if line.strip()]
@@ -337,14 +347,21 @@ class Cut:
     """What is left of a page once its site's template lines are cut (`TemplateModel.cut`)."""
 
     text: str
-    lines: int  # template lines cut
+    lines: int  # lines cut: template lines and other pages' titles
     words: int  # the words they held
     keys: list[int]  # the line keys of the lines left
+    other_titles: int = 0  # of `lines`, those that are another page's title
 
     def rules(self, removed_by_rule: Mapping[str, int]) -> dict[str, int]:
-        """A document's `removed_by_rule` with these lines added under "template"."""
+        """A document's `removed_by_rule` with these lines added under "template" and
+        "other_title"."""
         removed = dict(removed_by_rule)
-        removed["template"] = removed.get("template", 0) + self.lines
+        for rule, n in (
+            ("template", self.lines - self.other_titles),
+            ("other_title", self.other_titles),
+        ):
+            if n:
+                removed[rule] = removed.get(rule, 0) + n
         return dict(sorted(removed.items()))
 
 
@@ -355,6 +372,31 @@ class TemplateModel:
     options: TemplateOptions
     templates: dict[str, dict[int, int]] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
+    # Per site, the titles of this run's pages: their line key (as `line_keys` gives a line
+    # that reads as the title) → their `title_key`s. A line of a page that is another page's
+    # title is a link to it (a latest, related or trending list), whatever heads the list.
+    titles: dict[str, dict[int, set[int]]] = field(default_factory=dict)
+
+    def add_titles(self, pages: Iterable[tuple[str, str | None]]) -> None:
+        """Remember the titles of (site, title) pages of at least `_TITLE_MIN_WORDS` words."""
+        for site, title in pages:
+            if title and title.count(" ") + 1 >= _TITLE_MIN_WORDS:
+                by_key = self.titles.setdefault(site, {})
+                by_key.setdefault(_key(mask(title)), set()).add(title_key(title))
+
+    def _other_titles(
+        self, site: str, lines: list[str], keys: list[int], title: str | None
+    ) -> set[int]:
+        """Positions of the lines that are the title of another page of the site."""
+        titled = self.titles.get(site)
+        if not titled:
+            return set()
+        own = title_key(title) if title else None
+        found = set()
+        for i, k in enumerate(keys):
+            if k in titled and (exact := title_key(lines[i])) in titled[k] and exact != own:
+                found.add(i)
+        return found
 
     @classmethod
     def learn(
@@ -376,30 +418,48 @@ class TemplateModel:
         return model
 
     def mark(self, lines: list[Line], site: str, title: str | None) -> list[Line]:
-        """`lines` (a cleaner's verdicts) with kept lines of the site's template marked."""
-        found = self.templates.get(site)
-        if not found:
+        """`lines` (a cleaner's verdicts) with kept lines of the site's template, and the
+        titles of its other pages, marked."""
+        found = self.templates.get(site, {})
+        if not found and site not in self.titles:
             return lines
         out: list[Line] = []
         for line in lines:
-            n = found.get(_key(mask(line.text, title))) if line.kept and line.text.strip() else None
-            if n is None:
+            key = _key(mask(line.text, title)) if line.kept and line.text.strip() else None
+            n = found.get(key) if key is not None else None
+            if (
+                key is not None
+                and n is None
+                and self._other_titles(site, [line.text], [key], title)
+            ):
+                out.append(Line(line.text, "other_title", f"the title of another page of {site}"))
+            elif n is None:
                 out.append(line)
             else:
                 note = f"template of {site}, on {n} of {self.pages[site]} pages"
                 out.append(Line(line.text, "template", note))
         return out
 
-    def cut(self, site: str, text: str, keys: list[int], where: str) -> Cut | None:
-        """`text` (a page of `site`) without its template lines, or None if it has none;
-        `keys` are its `line_keys`, `where` names the page in an error."""
-        found = self.templates.get(site)
-        if not found or not any(k in found for k in keys):
+    def cut(
+        self, site: str, text: str, keys: list[int], where: str, title: str | None = None
+    ) -> Cut | None:
+        """`text` (a page of `site`, titled `title`) without its template lines and the
+        titles of the site's other pages, or None if it has none; `keys` are its
+        `line_keys`, `where` names the page in an error."""
+        found = self.templates.get(site, {})
+        titled = self.titles.get(site, {})
+        if not any(k in found or k in titled for k in keys):
             return None
         lines = content_lines(text)
         if len(lines) != len(keys):
             raise ValueError(f"{where}: {len(keys)} line keys for {len(lines)} lines")
-        drop = {i for i, k in enumerate(keys) if k in found}
+        template = {i for i, k in enumerate(keys) if k in found}
+        others = self._other_titles(site, lines, keys, title) - template
+        if others and 2 * sum(word_count(lines[i]) for i in others) > sum(map(word_count, lines)):
+            others = set()  # a list of the site's pages is the page itself (a section front)
+        drop = template | others
+        if not drop:
+            return None
         kept_lines: list[str] = []
         dropped_words = 0
         n = 0  # index among the non-empty lines, which the keys are aligned with
@@ -411,11 +471,11 @@ class TemplateModel:
                     continue
             kept_lines.append(line)
         left = [k for i, k in enumerate(keys) if i not in drop]
-        return Cut(join_lines(kept_lines), len(drop), dropped_words, left)
+        return Cut(join_lines(kept_lines), len(drop), dropped_words, left, len(others))
 
     def strip(self, doc: Document, keys: list[int]) -> Document:
         """`doc` without its template lines (`keys` are its `line_keys`); counts refreshed."""
-        cut = self.cut(doc.site_key, doc.text, keys, doc.url)
+        cut = self.cut(doc.site_key, doc.text, keys, doc.url, doc.title)
         if cut is None:
             return doc
         return replace(

@@ -519,3 +519,41 @@ def test_saved_pages_without_a_url_learn_their_sites_template_in_a_run(tmp_path:
         assert record["domain"] == "" and record["site"] == "name:quarry gazette"
         assert "Quarry Gazette members" not in record["text"]
         assert dict(record["removed_by_rule"])["template"] == 3
+
+
+def test_a_line_that_is_another_pages_title_goes_whatever_heads_its_list(tmp_path: Path) -> None:
+    """A list of the site's other pages under a heading no rule knows (here in Finnish), each
+    title on too few pages to recur as template."""
+    src = tmp_path / "in"
+    chosen = ARTICLES[:5]
+    for n, article in enumerate(chosen):
+        others = [chosen[(n + 1) % 5].title, chosen[(n + 2) % 5].title]
+        listing = "<h3>Uusimmat</h3><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in others)
+        body = page("quarry.example", article, n).replace("</article>", listing + "</ul></article>")
+        write(src, f"{n}.html", body)
+    out = str(tmp_path / "out")
+    report = ingest([str(src)], out, OPTS)
+    assert report.counts["removed_by_rule.other_title"] == 5 * 2
+    records = rows(out, "records")
+    assert len(records) == 5
+    for record in records:
+        lines = set(record["text"].split("\n"))
+        assert not lines & {a.title for a in chosen}, record["text"]
+        assert dict(record["removed_by_rule"])["other_title"] == 2
+        article = next(a for a in chosen if a.title == record["title"])
+        assert all(p in record["text"] for p in article.paragraphs)
+
+
+def test_a_page_that_is_a_list_of_the_sites_pages_keeps_it() -> None:
+    model = TemplateModel(OPTS.templates)
+    titles = [f"Story number {n} about the harbor" for n in range(6)]
+    model.add_titles(("q.example", t) for t in titles)
+    front = "\n".join(titles[1:])
+    assert model.cut("q.example", front, line_keys(front, "Front page"), "front", "Front page") is None
+    text = "A long first paragraph of the story, with many more words than any title has.\n" * 3
+    text += titles[2]
+    cut = model.cut("q.example", text, line_keys(text, titles[0]), "a", titles[0])
+    assert cut is not None and cut.other_titles == 1 and titles[2] not in cut.text
+    # Its own title is not another page's.
+    own = model.cut("q.example", titles[0], line_keys(titles[0], titles[0]), "b", titles[0])
+    assert own is None
