@@ -42,6 +42,7 @@ def summary_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
         ("rejected.", "rejected: "),
         ("duplicates.", "duplicates: "),
         ("removed_by_rule.", "removed by rule: "),
+        ("fallback.", "fallback taken: "),
     ):
         rows.extend(
             {"metric": label + k[len(prefix) :], "count": v}

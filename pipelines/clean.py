@@ -375,6 +375,65 @@ _APPEAL = (
     r"faça uma doação|apoie|doneer|steun ons"
 )
 
+# Substrings every match of a family rule holds (lower-cased): the rule is tried only on lines
+# with one (`LineRule.needs`). Each covers every alternative of the verbs above.
+_SHARE_NEEDS = (
+    "share",
+    "teile",
+    "partag",
+    "compart",
+    "compárt",
+    "partilh",
+    "condivid",
+    "deel",
+    "delen",
+    "send",
+    "env",
+    "invia",
+    "stuur",
+)
+_FOLLOW_NEEDS = (
+    "follow",
+    "like",
+    "join",
+    "find",
+    "folg",
+    "abonn",
+    "besuch",
+    "suiv",
+    "suis",
+    "rejoi",
+    "sígu",
+    "sigu",
+    "síga",
+    "siga",
+    "únete",
+    "suscr",
+    "segui",
+    "unisc",
+    "iscriv",
+    "entre",
+    "inscr",
+    "volg",
+    "word lid",
+)
+_NEWS_NEEDS = (
+    "newsletter",
+    "nieuwsbrief",
+    "boletín",
+    "lettre d",
+    "inbox",
+    "posteingang",
+    "mail",
+    "correo",
+    "alert",
+    "digest",
+)
+_APPEAL_NEEDS = (
+    "donat", "support", "member", "patron", "help", "spend", "unterst", "don", "soutenez",
+    "apóy", "sostien", "doaç", "apoie", "doneer", "steun",
+)  # fmt: skip
+
 _FAMILY_RULES: tuple[LineRule, ...] = (
     # "© 2025 The Ledger. All rights reserved.", "Copyright 2024 …": a site's notice.
     LineRule(
@@ -402,6 +461,7 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
             rf"apoie|faça|steun|doneer)\b)"
         ),
         30,
+        _APPEAL_NEEDS,
     ),
     # "4 min read", "Lesezeit: 4 Minuten", "Lettura di 4 minuti": a number, minutes, reading;
     # a sentence that says how long something took to read ends with its full stop.
@@ -409,6 +469,7 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
         "read_time",
         _rx(rf"^(?!.*[.!?]$)(?=.*\d)(?=.*\b({_MINUTE})\b)(?=.*\b({_READ_WORD})\b)"),
         7,
+        ("min",),
     ),
     LineRule("toc", _rx(rf"^({_TOC})\s*(\[?\s*({_TOC_TOGGLE})\s*\]?)?\W*$")),
     LineRule("keywords", _rx(rf"^({_LABELS})" + _SEP + r"\S"), 80),
@@ -425,11 +486,13 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
             rf"({_SHARE_VERB})\b"
         ),
         14,
+        _SHARE_NEEDS,
     ),
     LineRule(
         "share",
         _rx(rf"^(?=.*\b({_CHANNEL})\b)(\S+\s+){{0,4}}(teilen|delen)\b\W*(:.*)?$"),
         14,
+        ("teilen", "delen"),
     ),
     # A prompt to follow the site: an imperative first, a channel, and the site itself (us,
     # our, or the pronoun the verb carries: síguenos, seguici).
@@ -442,6 +505,7 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
             rf"({_FOLLOW_VERB})\b"
         ),
         10,
+        _FOLLOW_NEEDS,
     ),
     LineRule(
         "newsletter",
@@ -450,11 +514,13 @@ _FAMILY_RULES: tuple[LineRule, ...] = (
             rf"({_SUBSCRIBE_VERB})\b"
         ),
         16,
+        _NEWS_NEEDS,
     ),
     LineRule(
         "newsletter",
         _rx(rf"^(?=.*\b({_NEWS})\b)(\S+\s+){{0,4}}(abonnieren|bestellen|anmelden)\W*$"),
         8,
+        ("abonnieren", "bestellen", "anmelden"),
     ),
     # Disclosures: a word for affiliation, one for what is paid or linked, and the site
     # speaking of itself or of this article.
@@ -749,19 +815,18 @@ class Cleaner:
     def __init__(self, rules: tuple[LineRule, ...] = RULES) -> None:
         self.rules = rules
         self._max_words = max((rule.max_words for rule in rules), default=0)
-        self._unanchored = tuple(rule for rule in rules if not rule.anchored)
+        # Rules with `needs` are tried only on lines that hold one of them, even if anchored:
+        # a family rule's lookaheads scan the whole line, too costly for every line.
+        self._unanchored = tuple(rule for rule in rules if not _in_union(rule))
         # By a line's word count, the patterns of the anchored rules that allow that many
         # words, as one (`_anchored_union`): a line none of them matches (most lines) is tried
         # against the other rules only, in one `match` instead of one call per rule.
         self._anchored_for = _anchored_unions(rules, self._max_words)
-        # What the unanchored rules need (`LineRule.needs`), lower-cased and as it is: a line
-        # with none of it is tried against the rules that need nothing.
-        self._needed_lower = tuple(
-            sorted({n for r in self._unanchored if r.ignore_case for n in r.needs})
-        )
-        self._needed_exact = tuple(
-            sorted({n for r in self._unanchored if not r.ignore_case for n in r.needs})
-        )
+        # By a line's word count, what the other rules that allow that many words need
+        # (`LineRule.needs`), lower-cased and as it is: a line with none of it is tried
+        # against the rules that need nothing. Most of an article's lines are longer than
+        # the short-line rules allow, and skip their needs.
+        self._needs_for = [_needs(self._unanchored, words) for words in range(self._max_words + 1)]
         self._need_nothing = tuple(rule for rule in self._unanchored if not rule.needs)
         self.passes: list[Callable[[list[Line], str | None], list[Line]]] = [
             self._mark_rules,
@@ -792,7 +857,7 @@ class Cleaner:
         copy of the title, kept where it is all the page has."""
         lines = self.explain(doc.text, doc.title, (doc.url, doc.canonical_url))
         fallback = doc.fallback
-        if _kept_share(lines, _RUN_CUTS) < KEEP_SHARE:
+        if any(ln.rule in _RUN_CUTS for ln in lines) and _kept_share(lines, _RUN_CUTS) < KEEP_SHARE:
             lines = [ln if ln.rule not in _RUN_CUTS else Line(ln.text) for ln in lines]
             fallback = fallback or "cleaning_cut"
         if not any(ln.kept and ln.text for ln in lines):
@@ -845,7 +910,9 @@ class Cleaner:
             found = anchored.match(text) if anchored is not None else None
             if found is not None:
                 rules = after[found.lastgroup]
-            elif _holds_any(lower, self._needed_lower) or _holds_any(text, self._needed_exact):
+            elif _holds_any(lower, (needs := self._needs_for[words])[0]) or _holds_any(
+                text, needs[1]
+            ):
                 rules = self._unanchored
             else:
                 rules = self._need_nothing
@@ -936,6 +1003,19 @@ _SCOPED_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.ASCII
 
 
 @functools.lru_cache(maxsize=8)
+def _needs(rules: tuple[LineRule, ...], words: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the `rules` that allow `words` words need: lower-cased, and as it is."""
+    allowed = [rule for rule in rules if rule.max_words >= words]
+    lower = {n for rule in allowed if rule.ignore_case for n in rule.needs}
+    exact = {n for rule in allowed if not rule.ignore_case for n in rule.needs}
+    return tuple(sorted(lower)), tuple(sorted(exact))
+
+
+def _in_union(rule: LineRule) -> bool:
+    """Whether the rule's pattern joins `_anchored_unions`: anchored, and needing nothing."""
+    return rule.anchored and not rule.needs
+
+
 def _anchored_unions(rules: tuple[LineRule, ...], max_words: int) -> list[_Anchored]:
     """For each word count up to `max_words`, the patterns of the anchored rules that allow
     that many words as one expression, in which group `r<i>` is rule i's pattern with its
@@ -950,7 +1030,7 @@ def _anchored_unions(rules: tuple[LineRule, ...], max_words: int) -> list[_Ancho
     out = []
     for words in range(max_words + 1):
         chosen = tuple(
-            i for i, rule in enumerate(rules) if rule.anchored and rule.max_words >= words
+            i for i, rule in enumerate(rules) if _in_union(rule) and rule.max_words >= words
         )
         if chosen not in unions:
             unions[chosen] = _anchored_union(rules, chosen)
@@ -971,7 +1051,7 @@ def _anchored_union(rules: tuple[LineRule, ...], chosen: tuple[int, ...]) -> _An
         body = f"(?{scoped}:{pattern.pattern})" if scoped else pattern.pattern
         parts.append(f"(?P<r{i}>{body})")
     after: dict[str | None, tuple[LineRule, ...]] = {
-        f"r{i}": tuple(rule for j, rule in enumerate(rules) if j >= i or not rule.anchored)
+        f"r{i}": tuple(rule for j, rule in enumerate(rules) if j >= i or not _in_union(rule))
         for i in chosen
     }
     try:

@@ -185,6 +185,8 @@ def spool_batch(batch: Batch) -> Spooled:
         counts["boilerplate_lines_removed"] += doc.boilerplate_lines_removed
         for rule, n in doc.removed_by_rule.items():
             counts[f"removed_by_rule.{rule}"] += n
+        if doc.fallback:
+            counts[f"fallback.{doc.fallback}"] += 1
     rows = spool_rows(out.docs)
     return Spooled(rows, len(out.docs), counts, out.rejects, out.files_read, out.pages_read)
 

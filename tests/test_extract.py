@@ -728,3 +728,16 @@ def test_a_saved_page_is_of_the_site_it_names(head: str, site: str) -> None:
         assert doc.site_key == (site or "ledger.example")
         if "<base" in head:  # the folder's address, not this page's: many pages share it
             assert doc.canonical_url == page.url
+
+
+def test_a_run_counts_the_pages_a_fallback_rule_decided(tmp_path: Path) -> None:
+    from pipelines.config import ProcessOptions
+    from pipelines.run import ingest
+
+    page = _wcxb_page(_THIN_IN_PRECISION[0])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "thin.html").write_text(page.body, encoding="utf-8")
+    options = ProcessOptions.model_validate({"workers": 1, "extract": {"favor_precision": True}})
+    report = ingest([str(tmp_path / "in")], str(tmp_path / "out"), options)
+    assert report.counts["fallback.precision_thin"] == 1
+    assert report.counts["records"] == 1
