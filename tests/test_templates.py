@@ -549,7 +549,9 @@ def test_a_page_that_is_a_list_of_the_sites_pages_keeps_it() -> None:
     titles = [f"Story number {n} about the harbor" for n in range(6)]
     model.add_titles(("q.example", t) for t in titles)
     front = "\n".join(titles[1:])
-    assert model.cut("q.example", front, line_keys(front, "Front page"), "front", "Front page") is None
+    assert (
+        model.cut("q.example", front, line_keys(front, "Front page"), "front", "Front page") is None
+    )
     text = "A long first paragraph of the story, with many more words than any title has.\n" * 3
     text += titles[2]
     cut = model.cut("q.example", text, line_keys(text, titles[0]), "a", titles[0])
