@@ -577,6 +577,8 @@ def install() -> bool:
     check of what they were proven on fails."""
     if trafilatura.__version__ not in PROVEN_ON or not _FAST_AUTHOR:
         return False
+    if installed():  # the adapter asks for every group of pages
+        return True
     trafilatura.core._extract_and_compare = _extract_and_compare
     trafilatura.external.try_readability = _try_readability
     for expressions in _GUARDED:
