@@ -344,3 +344,19 @@ def test_extract_of_one_sites_saved_pages_removes_its_template(
         assert "Quarry Gazette members" not in doc["text"]
         assert "Got a tip about" not in doc["text"]
         assert article.paragraphs[1] in doc["text"]
+
+
+def test_extract_explain_shows_the_fallback_a_page_took() -> None:
+    short = "".join(f"<p>Short line {i} of the story.</p>" for i in range(5))
+    long = "".join(
+        f"<p>A long paragraph {i} of the same article, which only looks like a comment section "
+        "because of the heading above it, and it goes on for many words.</p>"
+        for i in range(4)
+    )
+    page = f"<html><body><article><h1>A title</h1>{short}<h3>Leave a Reply</h3>{long}</article></body></html>"
+    shown = runner.invoke(app, ["extract", "--explain", "-"], input=page, terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "[fallback: cleaning_cut]" in shown.output
+    doc = json.loads(runner.invoke(app, ["extract", "--json", "-"], input=page).stdout)
+    assert doc["fallback"] == "cleaning_cut"
+    assert "A long paragraph 3 of the same article" in doc["text"]
