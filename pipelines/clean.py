@@ -754,6 +754,20 @@ _SEO_PHRASES = tuple(
         r"\bif you (found|find) (this|the|our) (article|post|information|content) (useful|helpful)",
         r"\bvisit (our|this) (website|site|blog) (again|regularly|often)",
         r"\b(our|this) (website|site|blog)\b",
+        # The same kinds in German, French, Spanish, Italian, Portuguese and Dutch: thanks
+        # for reading or visiting, come back soon, bookmarks, "we hope", "don't forget".
+        r"\b((vielen )?dank\w*\b.{0,30}\b(besuch|lesen|gelesen)|merci (d'avoir lu|de votre "
+        r"(visite|lecture)|pour votre (visite|lecture))|gracias por (leer|leernos|tu visita|su "
+        r"visita|visitarnos)|grazie per (aver letto|la (visita|lettura))|obrigad[oa] (por ler|"
+        r"pela (visita|leitura))|bedankt voor (het lezen|je bezoek|uw bezoek)|thanks? (you )?for "
+        r"being)",
+        r"\b(come back|check back|besuchen sie .{1,40} (bald )?wieder|bis bald|revenez|à bientôt|"
+        r"vuelve pronto|hasta pronto|torna presto|a presto|volte sempre|até breve|"
+        r"kom snel terug|tot snel)\b",
+        r"\b(bookmark\w*|lesezeichen|favoris|favoritos|preferiti|favorieten)\b",
+        r"\b(wir hoffen|nous espérons|esperamos que|speriamo che|we hopen)\b",
+        r"\b(vergiss nicht|vergessen sie nicht|n'oubliez pas|no olvides|non dimenticare|"
+        r"não se esqueça|vergeet niet)\b",
     )
 )
 
@@ -780,7 +794,11 @@ _SEO_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SEO_PHRASES), re.I |
 _SEO_NEEDS = (
     "thank", "cover", "we hope", "feel free", "miss to", "forget to", "bookmark", "see you",
     "share this", "share it", "send this", "send it", "if you f", "our web", "our site",
-    "our blog", "this web", "this site", "this blog",
+    "our blog", "this web", "this site", "this blog", "dank", "merci", "gracias", "grazie",
+    "obrigad", "bedankt", "come back", "check back", "wieder", "bis bald", "revenez", "bientôt",
+    "pronto", "presto", "volte sempre", "até breve", "kom snel", "tot snel", "lesezeichen",
+    "favori", "preferiti", "hoffen", "espérons", "esperamos", "speriamo", "hopen", "vergiss",
+    "vergessen", "oubliez", "olvides", "dimenticare", "esqueça", "vergeet",
 )  # fmt: skip
 
 

@@ -558,6 +558,11 @@ def test_the_safety_net_leaves_an_ordinary_cut_alone() -> None:
         ("© 2025 CityWire Media. All rights reserved.", "copyright"),
         ("Photo: © Jane Doe/Getty Images", "image_credit"),
         ("Enjoyed this piece? We need your help to keep publishing.", "appeal"),
+        ("Merci d'avoir lu Pluie à Oslo ! Revenez bientôt sur Le Port.", "seo_template"),
+        (
+            "Vielen Dank für Ihren Besuch. Speichern Sie Hafenblatt in Ihren Lesezeichen.",
+            "seo_template",
+        ),
         ("This story is brought to you by our partners.", "sponsored"),
     ],
 )
@@ -586,6 +591,8 @@ def test_kinds_of_lines_are_known_in_several_languages(line: str, rule: str) -> 
         "Copyright law protects authors, the court said.",
         "The photo was taken by a Reuters photographer in Kyiv.",
         "The charity asked people to donate blood, and we did.",
+        "Vielen Dank, sagte der Minister, und kam bald wieder zurück nach Berlin.",
+        "Merci, a dit le ministre, qui reviendra à bientôt trois ans de mandat.",
         "The partner at the firm said its links to the bank earned it a fee, we learned.",
     ],
 )

@@ -89,9 +89,30 @@ def test_seo_dev_set_floors(
     assert plain["leak_free_pages"] == 0, plain
 
 
+# Two pages a site, too few for a site template: the rules alone, measured 1.6 % (tuned) and
+# 11.4 % (never-tuned) of injected lines leaking, plain trafilatura 45-46 % (bench/README.md).
+SEO_RULES_ONLY_LEAK_CEILING = {
+    "generated-tuned, rules only": 0.02,
+    "generated-never-tuned, rules only": 0.13,
+}
+
+
+@pytest.mark.parametrize("group", sorted(SEO_RULES_ONLY_LEAK_CEILING))
+def test_seo_rules_alone_on_sites_too_small_for_templates(
+    group: str, seo_result: dict[str, dict[str, dict[str, float]]]
+) -> None:
+    plain = seo_result[group]["trafilatura"]
+    for how in ("contentpipe", "contentpipe extract"):
+        ours = seo_result[group][how]
+        assert ours["leak_rate"] <= SEO_RULES_ONLY_LEAK_CEILING[group], (how, ours)
+        # Some random markups lose a page's article to the extractor: compared with plain.
+        assert ours["paragraph_recall"] >= plain["paragraph_recall"] - 0.01, (how, ours, plain)
+    assert plain["leak_rate"] > 0.3, plain
+
+
 @pytest.fixture(scope="module")
 def seo_result() -> dict[str, dict[str, dict[str, float]]]:
-    return evaluate_seo(per_site=8, generated_sites=14, generated_per_site=5)
+    return evaluate_seo(per_site=8)
 
 
 def test_dedup_dev_set_floors_at_the_defaults() -> None:
