@@ -434,11 +434,12 @@ def _finish(job: _Extraction, run_id: str, count_words: bool) -> Document:
     page, result = job.page, job.result
     meta = job.meta if job.meta is not None else result  # the shortcuts' steps, or trafilatura's
     lang = _HTML_LANG.search(page.body[:4096])
+    url = _canonical_from_metadata(meta.url, page)  # once: `_site` reads it too
     return _document(
         page,
         run_id,
         count_words,
-        url=_canonical_from_metadata(meta.url, page),
+        url=url,
         text=result.text,
         title=page.title or meta.title,
         author=meta.author,
@@ -446,19 +447,19 @@ def _finish(job: _Extraction, run_id: str, count_words: bool) -> Document:
         language=(lang.group(1).lower() if lang else result.language or meta.language),
         sitename=meta.sitename,
         fallback=job.fallback,
-        site=_site(page, meta),
+        site=_site(page, meta, url),
     )
 
 
 _BASE_HREF = re.compile(r"""<base\s[^>]*?href\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
 
 
-def _site(page: Page, meta: Any) -> str:
+def _site(page: Page, meta: Any, url: str) -> str:
     """Where the page's canonical URL has no host (a saved file, a page from stdin): the site
     it tells of itself — its <base href>'s host, its declared name (og:site_name, JSON-LD
     publisher: trafilatura's site name) — else the folder it was saved in; "" where the URL
     tells (`Document.site`). A canonical link or og:url is already the URL."""
-    if domain_of(canonical_url(_canonical_from_metadata(meta.url, page))):
+    if domain_of(canonical_url(url)):
         return ""
     base = _BASE_HREF.search(page.body[:65_536])
     if base and (host := domain_of(canonical_url(base.group(1)))):

@@ -26,7 +26,7 @@ from pipelines.filters import min_words
 from pipelines.minhash import Permutations
 from pipelines.readers.files import read_file
 from pipelines.records import Document, Page, Reject
-from pipelines.templates import Cut, TemplateModel, line_keys
+from pipelines.templates import Cut, TemplateModel, line_keys, site_keys
 from pipelines.urls import url_key
 
 if TYPE_CHECKING:
@@ -305,8 +305,7 @@ def _strip_group(
     if model.templates or model.titles:
         urls = group.values("url")  # to name a page in an error
         titles = group.values("title")
-        domains, named = group.values("domain"), group.values("site")
-        for i, site in enumerate(s or d for s, d in zip(named, domains, strict=True)):
+        for i, site in enumerate(site_keys(group.values("site"), group.values("domain"))):
             if site in model.templates or site in model.titles:
                 row_keys = keys[offsets[i] : offsets[i + 1]].tolist()
                 cut = model.cut(site, texts[i], row_keys, urls[i], titles[i])

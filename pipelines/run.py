@@ -90,7 +90,13 @@ from pipelines.process import (
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.storage import Store, expand_sources, store_for
-from pipelines.templates import PageCounter, TemplateModel, count_page_columns, line_keys
+from pipelines.templates import (
+    PageCounter,
+    TemplateModel,
+    count_page_columns,
+    line_keys,
+    site_keys,
+)
 from pipelines.urls import url_key
 from pipelines.workers import map_ordered, prepare, resolve_workers, warm_up
 
@@ -505,7 +511,7 @@ def _learn_templates(
     titles: list[tuple[str, str | None]] = []  # every candidate's (site, title)
     for path in spools:
         for cols in iter_row_groups(path, columns, flat=["line_keys"]):
-            sites = [s or d for s, d in zip(cols["site"], cols["domain"], strict=True)]
+            sites = site_keys(cols["site"], cols["domain"])
             titles += zip(sites, cols["title"], strict=True)
             url_keys: list[str] = cols["url_key"]
             n = len(url_keys)

@@ -44,6 +44,7 @@ __all__ = [
     "count_pages",
     "line_keys",
     "mask",
+    "site_keys",
 ]
 
 SITE_PAGES = 0  # the key under which a site's page count is kept
@@ -224,6 +225,11 @@ def title_key(text: str) -> int:
     same key as another page's title reads as that title."""
     digest = hashlib.blake2b(b"title\0" + normalized_line(text).encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "little")
+
+
+def site_keys(sites: list[str], domains: list[str]) -> list[str]:
+    """`Document.site_key` of spool columns: each row's `site`, else its `domain`."""
+    return [site or domain for site, domain in zip(sites, domains, strict=True)]
 
 
 def content_lines(text: str) -> list[str]:
