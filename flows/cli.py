@@ -1,4 +1,4 @@
-"""The `contentpipe` command line: `ingest`, `extract`, `stats`.
+"""The `contentpipe` command line: `ingest`, `crawl`, `demo`, `extract`, `stats`, `unlock`.
 
 `ingest` runs the Prefect flow (Prefect's ephemeral API unless PREFECT_API_URL points at a
 server); `extract` and `stats` need no Prefect at all and start fast.
@@ -7,6 +7,7 @@ server); `extract` and `stats` need no Prefect at all and start fast.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from rich.table import Table
 from pipelines import progress
 from pipelines.clean import Cleaner
 from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
+from pipelines.lock import LockHeld, unlock
 from pipelines.readers import read_input
 from pipelines.records import Page, Reject
 from pipelines.run import InputError, RunReport, clean_pages, committed_runs
@@ -42,6 +44,18 @@ console = Console(stderr=True, soft_wrap=True)
 # Option defaults come from the models, so that the CLI, the flow and the library agree.
 _DEDUP = DedupOptions().model_dump()
 _PROCESS = ProcessOptions().model_dump()
+
+
+@app.callback()
+def _main() -> None:
+    """What the library logs (a wait for another run's lock, a lock taken over) goes to stderr;
+    inside a Prefect flow run it goes to the run's log instead (see `flows/`)."""
+    logger = logging.getLogger("pipelines")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("contentpipe: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -467,6 +481,27 @@ def stats(
         ),
     )
     Console().print(table)
+
+
+@app.command("unlock")
+def unlock_output(
+    out: Annotated[
+        str, typer.Argument(help="The output location: s3://bucket/prefix or a directory.")
+    ],
+) -> None:
+    """Remove an output's lock left by a dead run (refused while its holder is alive).
+
+    Runs take over a dead run's lock by themselves once its lease (60 s) ends, and at once if
+    the dead run was on this machine; this is for an operator who wants to see and clear it.
+    """
+    try:
+        message = unlock(store_for(out))
+    except LockHeld as exc:
+        console.print(f"[bold red]refused:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except StorageError as exc:
+        raise _fail(str(exc)) from None
+    console.print(escape(message), highlight=False)
 
 
 if __name__ == "__main__":

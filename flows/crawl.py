@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from pydantic import BaseModel, Field
 
 from flows.ingest import DEFAULT_RUNNER, RunnerOptions, _io_error, process
@@ -190,7 +190,7 @@ def crawl(
     run_id = run_id or new_run_id()
     process_options = options.process
     lock = OutputLock(store_for(out), run_id, process_options.lock_ttl_seconds)
-    with lock.held(process_options.lock_wait_seconds):
+    with lock.held(process_options.lock_wait_seconds, say=get_run_logger().info):
         run_id, date = start_run(out, run_id)
         seen_key = load_seen_task(out, run_id)
         futures = [

@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import Task
@@ -196,7 +196,8 @@ def process(
     run_id = run_id or new_run_id()
     own = held_lock is None
     lock = held_lock or OutputLock(store_for(out), run_id, options.lock_ttl_seconds)
-    with lock.held(options.lock_wait_seconds) if own else nullcontext(lock):
+    say = get_run_logger().info
+    with lock.held(options.lock_wait_seconds, say=say) if own else nullcontext(lock):
         run = plan_task(sources, out, options, run_id)
         runner = runner or RunnerOptions()
         if runner.kind == "dask":

@@ -129,10 +129,12 @@ class ProcessOptions(BaseModel):
         description="Another run writing to the same output is waited for this long.",
     )
     lock_ttl_seconds: float = Field(
-        3600,
-        gt=0,
-        title="Output lock time to live (s)",
-        description="A lock not renewed for this long is taken to be left by a dead run.",
+        60,
+        ge=3,
+        le=3600,
+        title="Output lock lease (s)",
+        description="The running holder renews its lock every third of this; a lock not "
+        "renewed for this long was left by a dead run and is taken over.",
     )
     shard_mb: int = Field(
         64,

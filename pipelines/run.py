@@ -49,7 +49,7 @@ from pipelines.dedup import (
     permutations,
     signature,
 )
-from pipelines.lock import OutputLock
+from pipelines.lock import OutputLock, confirm_holder
 from pipelines.parquet import (
     INDEX_SCHEMA,
     SCHEMAS,
@@ -839,6 +839,7 @@ def publish(
         "files": files,
         **{k: v for k, v in extra.items() if k not in ("counts", "files")},
     }
+    confirm_holder(store, run_id)
     _write_manifest(store, manifest_key, manifest)
     store.delete([*store.list_keys(f"_work/run={run_id}/"), _pending_key(run_id)])
     return report

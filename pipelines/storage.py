@@ -15,15 +15,17 @@ import functools
 import glob
 import hashlib
 import os
+import random
 import shutil
 import tempfile
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -46,8 +48,19 @@ _SPOOL_BYTES = 64 * 1024 * 1024
 _AHEAD_BYTES = 4 * 1024 * 1024
 
 
+T = TypeVar("T")
+
+
 class StorageError(RuntimeError):
-    """A storage problem a user can act on; the message names the location and the cause."""
+    """A storage problem a user can act on; the message names the location and the cause.
+
+    `transient` is True when the cause was a fault that can pass (a 5xx, a reset, a timeout) and
+    our retries ran out: a task may try the whole step again.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class Store(Protocol):
@@ -184,10 +197,86 @@ _AWS_ENV = (
 
 
 # boto3 and botocore are imported where S3 is used (0.3 s): a run on local files never loads them.
-def _boto_errors() -> tuple[type[ClientError], type[BotoCoreError]]:
+def _boto_errors() -> tuple[type[ClientError], type[BotoCoreError], type[Exception]]:
+    from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError
 
-    return ClientError, BotoCoreError
+    # Boto3Error: the transfer manager's S3UploadFailedError and RetriesExceededError, which
+    # would otherwise escape as tracebacks.
+    return ClientError, BotoCoreError, Boto3Error
+
+
+# Faults that pass: botocore retries them (8 attempts) and so do we, above it, a few more times
+# with a growing pause, so that a burst of errors (a gateway restarting, SlowDown for a few
+# seconds) costs a run a pause and not its work. Everything else (access denied, no such
+# bucket, an unreachable endpoint, which botocore has already retried) fails at once.
+_TRANSIENT_CODES = frozenset(
+    {
+        "InternalError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "RequestTimeout",
+        "Throttling",
+        "ThrottlingException",
+        "OperationAborted",
+        "RequestTimeTooSkewed",
+    }
+)
+RETRY_ATTEMPTS = int(os.environ.get("CONTENTPIPE_S3_ATTEMPTS", "5"))
+RETRY_PAUSE_S = float(os.environ.get("CONTENTPIPE_S3_RETRY_PAUSE", "0.5"))
+
+
+def _transient(exc: BaseException | None) -> bool:
+    """Whether an S3 error is a fault that may pass if the same call is made again."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        IncompleteReadError,
+        ReadTimeoutError,
+        ResponseStreamingError,
+    )
+
+    if exc is None:
+        return False
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = exc.response.get("Error", {}).get("Code", "")
+        return status >= 500 or code in _TRANSIENT_CODES
+    if isinstance(exc, EndpointConnectionError):
+        return False
+    if isinstance(
+        exc,
+        ConnectionClosedError
+        | ConnectTimeoutError
+        | ReadTimeoutError
+        | ResponseStreamingError
+        | IncompleteReadError,
+    ):
+        return True
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True
+    last = getattr(exc, "last_exception", None)  # boto3's RetriesExceededError
+    if last is not None:
+        return _transient(last)
+    # S3UploadFailedError is raised while handling the ClientError that caused it.
+    return type(exc).__name__ == "S3UploadFailedError" and _transient(exc.__context__)
+
+
+def _retrying(what: str, call: Callable[[], T]) -> T:
+    """`call()`, made again on transient S3 faults; any S3 error left is a `StorageError`."""
+    errors = (*_boto_errors(), ConnectionError, TimeoutError)
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return call()
+        except errors as exc:
+            transient = _transient(exc)
+            if not transient or attempt == RETRY_ATTEMPTS:
+                tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+                raise StorageError(f"{what}: {_describe(exc)}{tries}", transient) from exc
+            time.sleep(RETRY_PAUSE_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
 
 
 def _client_error() -> type[ClientError]:
@@ -252,85 +341,132 @@ class S3Store:
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    @contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except _boto_errors() as exc:
-            raise StorageError(f"{what}: {_describe(exc)}") from exc
-
     def check_writable(self) -> None:
-        with self._errors(f"cannot use s3://{self.bucket}"):
-            self._client.head_bucket(Bucket=self.bucket)
+        _retrying(
+            f"cannot use s3://{self.bucket}", lambda: self._client.head_bucket(Bucket=self.bucket)
+        )
 
     def read_bytes(self, key: str) -> bytes:
-        with self._errors(f"cannot read {self.url(key)}"):
-            return self._client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        # The body is read inside the retried call: a reset halfway through is retried too.
+        return _retrying(
+            f"cannot read {self.url(key)}",
+            lambda: self._client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read(),
+        )
 
     def write_bytes(self, key: str, data: bytes) -> None:
-        with self._errors(f"cannot write {self.url(key)}"):
-            self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        _retrying(
+            f"cannot write {self.url(key)}",
+            lambda: self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data),
+        )
 
     def put_file(self, key: str, path: Path) -> None:
         # upload_file switches to multipart for large files; S3 makes the object visible only
         # once the upload completes, so a reader never sees half a file.
-        with self._errors(f"cannot write {self.url(key)}"):
-            self._client.upload_file(str(path), self.bucket, self._key(key))
+        _retrying(
+            f"cannot write {self.url(key)}",
+            lambda: self._client.upload_file(str(path), self.bucket, self._key(key)),
+        )
 
     def get_file(self, key: str, path: Path) -> None:
-        with self._errors(f"cannot read {self.url(key)}"):
-            self._client.download_file(self.bucket, self._key(key), str(path))
+        _retrying(
+            f"cannot read {self.url(key)}",
+            lambda: self._client.download_file(self.bucket, self._key(key), str(path)),
+        )
+
+    def download_to(self, key: str, fh: IO[bytes]) -> None:
+        """The object into a seekable file, rewound and written again on each attempt."""
+
+        def call() -> None:
+            fh.seek(0)
+            fh.truncate()
+            self._client.download_fileobj(self.bucket, self._key(key), fh)
+
+        _retrying(f"cannot read {self.url(key)}", call)
+        fh.seek(0)
 
     def exists(self, key: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except _client_error() as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
-        return True
+        def call() -> bool:
+            try:
+                self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except _client_error() as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+            return True
+
+        return _retrying(f"cannot read {self.url(key)}", call)
 
     def list_keys(self, prefix: str) -> list[str]:
         strip = len(self.prefix) + 1 if self.prefix else 0
-        keys: list[str] = []
-        with self._errors(f"cannot list {self.url(prefix)}"):
+
+        def call() -> list[str]:
+            keys: list[str] = []
             pages = self._client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=self._key(prefix)
             )
             for page in pages:
                 keys.extend(obj["Key"][strip:] for obj in page.get("Contents", []))
-        return sorted(keys)
+            return keys
+
+        return sorted(_retrying(f"cannot list {self.url(prefix)}", call))
 
     def delete(self, keys: list[str]) -> None:
-        with self._errors(f"cannot delete from {self.uri}"):
-            for start in range(0, len(keys), 1000):
-                chunk = keys[start : start + 1000]
-                self._client.delete_objects(
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            objects: list[dict[str, str]] = [{"Key": self._key(k)} for k in chunk]
+
+            def call(objects: list[dict[str, str]] = objects) -> None:
+                response = self._client.delete_objects(
                     Bucket=self.bucket,
-                    Delete={"Objects": [{"Key": self._key(k)} for k in chunk], "Quiet": True},
+                    Delete={"Objects": objects, "Quiet": True},  # type: ignore[typeddict-item]
                 )
+                # A batch delete answers 200 and lists the keys it failed to delete.
+                for failed in response.get("Errors", [])[:1]:
+                    code = failed.get("Code", "")
+                    status = 500 if code in _TRANSIENT_CODES else 400
+                    error: Any = {"Error": failed, "ResponseMetadata": {"HTTPStatusCode": status}}
+                    raise _client_error()(error, "DeleteObjects")
+
+            _retrying(f"cannot delete from {self.uri}", call)
 
     def read_versioned(self, key: str) -> tuple[bytes, str] | None:
         """The object and its ETag, or None if it is absent."""
-        try:
-            obj = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
-        except _client_error() as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-                return None
-            raise StorageError(f"cannot read {self.url(key)}: {_describe(exc)}") from exc
-        return obj["Body"].read(), obj["ETag"]
+
+        def call() -> tuple[bytes, str] | None:
+            try:
+                obj = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+            except _client_error() as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    return None
+                raise
+            return obj["Body"].read(), obj["ETag"]
+
+        return _retrying(f"cannot read {self.url(key)}", call)
 
     def write_conditional(self, key: str, data: bytes, expect: str | None) -> bool:
-        """S3 conditional writes (If-None-Match: *, If-Match: etag): exactly one racer wins."""
+        """S3 conditional writes (If-None-Match: *, If-Match: etag): exactly one racer wins.
+
+        A retried write whose first attempt S3 applied answers "precondition failed": the
+        caller tells that case apart by reading the object back (see `lock.OutputLock`).
+        """
         extra: dict[str, str] = {"IfNoneMatch": "*"} if expect is None else {"IfMatch": expect}
-        try:
-            self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)  # type: ignore[arg-type]
-        except _client_error() as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
-                return False
-            raise StorageError(f"cannot write {self.url(key)}: {_describe(exc)}") from exc
-        return True
+
+        def call() -> bool:
+            try:
+                self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=self._key(key),
+                    Body=data,
+                    **extra,  # type: ignore[arg-type]
+                )
+            except _client_error() as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
+                    return False
+                raise
+            return True
+
+        return _retrying(f"cannot write {self.url(key)}", call)
 
 
 def _split_s3(uri: str) -> tuple[str, str]:
@@ -437,9 +573,7 @@ def open_input(uri: str) -> Iterator[IO[bytes]]:
     bucket, key = _split_s3(uri)
     store = S3Store(bucket)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-        with store._errors(f"cannot read {uri}"):
-            store._client.download_fileobj(bucket, key, spool)
-        spool.seek(0)
+        store.download_to(key, spool)
         yield spool
 
 
