@@ -86,7 +86,9 @@ class FaultProxy:
             self.faults[mode] += 1
             return mode
 
-    def _forward(self, h: BaseHTTPRequestHandler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _forward(
+        self, h: BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         conn = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             headers = {k: v for k, v in h.headers.items() if k.lower() not in _HOP}
@@ -141,7 +143,9 @@ class FaultProxy:
 
 
 @contextmanager
-def fault_proxy(upstream: str, rate: float, seed: int = 0, **kwargs: object) -> Iterator[FaultProxy]:
+def fault_proxy(
+    upstream: str, rate: float, seed: int = 0, **kwargs: object
+) -> Iterator[FaultProxy]:
     proxy = FaultProxy(upstream, rate, seed, **kwargs).start()  # type: ignore[arg-type]
     try:
         yield proxy

@@ -28,11 +28,41 @@ from tests.faults import fault_proxy
 from tests.helpers import rows
 
 CLI = [sys.executable, "-m", "flows.cli"]
-_WORDS = (
-    "river council budget school harbour museum season market bridge railway doctor garden "
-    "festival library winter election theatre farmer village storm hospital studio journey "
-    "factory orchestra island mountain engineer painter harvest forest canal airport"
-).split()
+_WORDS = [
+    "river",
+    "council",
+    "budget",
+    "school",
+    "harbour",
+    "museum",
+    "season",
+    "market",
+    "bridge",
+    "railway",
+    "doctor",
+    "garden",
+    "festival",
+    "library",
+    "winter",
+    "election",
+    "theatre",
+    "farmer",
+    "village",
+    "storm",
+    "hospital",
+    "studio",
+    "journey",
+    "factory",
+    "orchestra",
+    "island",
+    "mountain",
+    "engineer",
+    "painter",
+    "harvest",
+    "forest",
+    "canal",
+    "airport",
+]
 
 
 def _articles(folder: Path, n: int, seed: int = 0) -> Path:
@@ -118,7 +148,10 @@ def test_a_lease_held_elsewhere_is_waited_for_with_its_holder_named_then_taken_o
     waited = time.monotonic() - start
     assert 2 <= waited < 60
     text = caplog.text
-    assert "waiting for the output lock" in text and "run run-elsewhere (host worker-7, pid 4242)" in text
+    assert (
+        "waiting for the output lock" in text
+        and "run run-elsewhere (host worker-7, pid 4242)" in text
+    )
     assert "lease expires at" in text and "its lease expired" in text
     assert len(rows(str(out), "records")) == 9
 
