@@ -98,7 +98,7 @@ def process_batch(batch: Batch) -> Processed:
     out = Processed([], [], files_read=len(batch.files))
     pages: list[Page] = []
     for path in batch.files:
-        for item in read_file(path):
+        for item in read_file(path, batch.options.extract.max_page_bytes):
             if isinstance(item, Reject):
                 out.rejects.append(item)
             else:

@@ -273,7 +273,7 @@ def process_shard(
                 rejects.write(item)
 
             def pages(uris: list[str]) -> Iterator[Page]:
-                for item in read_inputs(uris, counts):
+                for item in read_inputs(uris, counts, options.extract.max_page_bytes):
                     if isinstance(item, Reject):
                         reject(item)
                     else:

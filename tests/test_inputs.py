@@ -76,6 +76,8 @@ def bad_inputs(tmp_path: Path) -> Path:
     (d / "empty.html").write_bytes(b"")
     (d / "binary.html").write_bytes(bytes(range(256)) * 8)
     (d / "latin.txt").write_bytes("Caf\xe9 au lait ".encode("latin-1") * 40)
+    noise = random.Random(0)
+    (d / "noise.txt").write_bytes(bytes(noise.randrange(128, 256) for _ in range(2000)))
     whole = gzip.compress(
         b"\n".join(
             json.dumps({"url": f"https://j.example/{i}", "text": article(f"line{i}")}).encode()
@@ -119,7 +121,9 @@ def test_each_bad_input_is_a_reject_with_reason(
     names = {reason: sorted(n for n, _ in items) for reason, items in by_reason.items()}
     assert names["empty"] == ["empty.html"]
     assert names["binary"] == ["binary.html"]
-    assert names["bad_encoding"] == ["latin.txt"]
+    # Undeclared Latin-1 is detected; bytes that are text in no encoding are rejected.
+    assert names["bad_encoding"] == ["noise.txt"]
+    assert "latin.txt" not in {n for items in names.values() for n in items}
     assert names["bad_compression"] == ["truncated.jsonl.gz"]
     assert names["malformed_json"] == ["mixed.jsonl", "mixed.jsonl"]
     assert names["missing_field"] == ["mixed.jsonl"]
@@ -192,8 +196,8 @@ def test_workers_read_single_page_files_as_the_readers_do(bad_inputs: Path) -> N
     the files `read_in_worker` sends them; containers and compressed files stay with it."""
     sent = sorted(p for p in bad_inputs.iterdir() if read_in_worker(str(p)))
     names = {p.name for p in sent}
-    assert names == {"good.html", "empty.html", "binary.html", "latin.txt", "nav-only.html",
-                     "huge.html"}  # fmt: skip
+    assert names == {"good.html", "empty.html", "binary.html", "latin.txt", "noise.txt",
+                     "nav-only.html", "huge.html"}  # fmt: skip
     for path in sent:
         assert list(read_file(str(path))) == list(read_input(str(path))), path.name
     assert not read_in_worker("s3://bucket/page.html")

@@ -1,6 +1,9 @@
 """Readers adapt input formats into `Page`s at the edge; a bad input becomes a `Reject`.
 
-`read_input(uri)` picks a reader by file extension (`.gz` is undone first for HTML and text):
+`read_input(uri)` picks a reader by file extension (`.gz` is undone first for HTML and text).
+Every reader reads a page at most to the page limit (`limit`, `ExtractOptions.max_page_bytes`),
+streaming through decompression, so a small file that inflates to gigabytes is a `too_large`
+reject that cost that limit in memory:
 
 >>> [type(r).__name__ for r in read_input("missing.xyz")]
 ['Reject']
@@ -15,14 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import IO
 
-from pipelines.readers.files import read_html, read_text
+from pipelines.readers.files import DEFAULT_LIMIT, read_html, read_text
 from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.warc import read_warc
 from pipelines.records import Page, Reject
 
 __all__ = ["SUFFIXES", "read_in_worker", "read_input", "read_inputs"]
 
-Reader = Callable[[IO[bytes], str, Counter[str]], Iterator[Page | Reject]]
+Reader = Callable[[IO[bytes], str, Counter[str], int], Iterator[Page | Reject]]
 
 SUFFIXES: dict[str, Reader] = {
     ".html": read_html,
@@ -55,20 +58,23 @@ def read_in_worker(uri: str) -> bool:
     return reader in (read_html, read_text) and not gz and "://" not in uri
 
 
-def read_inputs(uris: Iterable[str], stats: Counter[str]) -> Iterator[Page | Reject]:
+def read_inputs(
+    uris: Iterable[str], stats: Counter[str], limit: int = DEFAULT_LIMIT
+) -> Iterator[Page | Reject]:
     """`read_input` over several inputs, in order, counting them under `inputs`; objects in S3
     are downloaded ahead of their turn, several at a time (`storage.open_inputs`)."""
     from pipelines.storage import open_inputs  # see `read_input`
 
     for uri, opened in open_inputs(uris):
         stats["inputs"] += 1
-        yield from read_input(uri, stats, opened)
+        yield from read_input(uri, stats, opened, limit)
 
 
 def read_input(
     uri: str,
     stats: Counter[str] | None = None,
     opened: AbstractContextManager[IO[bytes]] | None = None,
+    limit: int = DEFAULT_LIMIT,
 ) -> Iterator[Page | Reject]:
     """Yield the pages of one input file, or rejects naming the file and what is wrong with it.
 
@@ -95,7 +101,7 @@ def read_input(
     try:
         with open_input(uri) if opened is None else opened as raw:
             fh: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw  # type: ignore[assignment]
-            yield from reader(fh, uri, stats)
+            yield from reader(fh, uri, stats, limit)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield Reject(
             None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -10,10 +11,30 @@ from typing import IO
 
 from pipelines.records import Page, Reject
 
-__all__ = ["decode", "looks_binary", "read_file", "read_html", "read_text"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "decode",
+    "http_charset",
+    "looks_binary",
+    "read_bounded",
+    "read_file",
+    "read_html",
+    "read_text",
+    "too_large",
+]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
-
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+# The byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# The largest page a reader takes by default (`ExtractOptions.max_page_bytes` in a run).
+DEFAULT_LIMIT = 20_000_000
 
 # Control characters other than tab, newline, form feed and carriage return.
 _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -32,31 +53,121 @@ def looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
-def decode(data: bytes, html: bool) -> str | None:
-    """UTF-8 first (a BOM is dropped), then the charset an HTML page declares; else None."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    match = _META_CHARSET.search(data[:4096]) if html else None
-    if match:
-        try:
-            return data.decode(match.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            return None
+def http_charset(content_type: str | None) -> str | None:
+    """The charset of an HTTP `Content-Type` header value.
+
+    >>> http_charset('text/html; charset="Shift_JIS"')
+    'Shift_JIS'
+    """
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _bom(data: bytes) -> str | None:
+    return next((name for bom, name in _BOMS if data.startswith(bom)), None)
+
+
+def _utf16_unmarked(data: bytes) -> str | None:
+    """UTF-16 without a BOM: text whose every other byte is NUL (ASCII-heavy markup)."""
+    head = data[:4096]
+    if len(head) < 64:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > len(odd) * 0.6 and even.count(0) < len(even) * 0.1:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.1:
+        return "utf-16-be"
     return None
+
+
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def decode(data: bytes, html: bool, declared: str | None = None) -> tuple[str | None, str]:
+    """The page's text and how it was decoded, or None and everything that was tried.
+
+    In order: a byte-order mark; UTF-8 (valid UTF-8 is almost never another encoding, while
+    declared charsets are often wrong); the charset the transport declared (`declared`: an
+    HTTP `Content-Type` header, kept in WARC records); the `<meta>` charset of an HTML page;
+    then detection (charset-normalizer), for legacy pages that declare nothing or the wrong
+    thing.
+
+    >>> decode("Grüße".encode("cp1252"), html=False, declared="windows-1252")
+    ('Grüße', 'windows-1252 (declared)')
+    """
+    bom = _bom(data) or _utf16_unmarked(data)
+    if bom is not None:
+        skip = next((len(b) for b, name in _BOMS if name == bom and data.startswith(b)), 0)
+        text = _try(data[skip:], bom)
+        return (text, f"{bom} (byte-order mark)") if text is not None else (None, f"{bom} BOM")
+    tried = ["utf-8"]
+    text = _try(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    candidates = [(declared, "declared")]
+    match = _META_CHARSET.search(data[:4096]) if html else None
+    candidates.append((match.group(1).decode("ascii") if match else None, "meta"))
+    for encoding, where in candidates:
+        if encoding and encoding.lower() not in ("utf-8", "utf8"):
+            tried.append(f"{encoding} ({where})")
+            text = _try(data, encoding)
+            if text is not None:
+                return text, f"{encoding} ({where})"
+    tried.append("detection")
+    guess = _detect(data)
+    if guess is not None:
+        return guess
+    return None, ", ".join(tried)
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    # Imported when a page needs it (few do): charset-normalizer is also what requests uses.
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        return None
+    text = _try(data, best.encoding)
+    return (text, f"{best.encoding} (detected)") if text is not None else None
+
+
+def read_bounded(fh: IO[bytes], limit: int) -> bytes | None:
+    """At most `limit` bytes of `fh`, or None if it holds more: a compressed input that
+    inflates to gigabytes costs `limit` bytes of memory, not its inflated size."""
+    data = fh.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def too_large(uri: str, limit: int, what: str = "the page") -> Reject:
+    return Reject(
+        None,
+        uri,
+        None,
+        "read",
+        "too_large",
+        f"{uri}: {what} is over the {limit:,}-byte page limit (reading stopped there)",
+    )
 
 
 def _file_url(uri: str) -> str:
     return uri if "://" in uri else Path(uri).absolute().as_uri()
 
 
-def _read_one(fh: IO[bytes], uri: str, html: bool) -> Iterator[Page | Reject]:
-    data = fh.read()
+def _read_one(
+    fh: IO[bytes], uri: str, html: bool, limit: int = DEFAULT_LIMIT
+) -> Iterator[Page | Reject]:
+    data = read_bounded(fh, limit)
+    if data is None:
+        yield too_large(uri, limit)
+        return
     if not data.strip():
         yield Reject(None, uri, None, "read", "empty", f"{uri}: the file is empty")
         return
-    if looks_binary(data):
+    if looks_binary(data) and not (_bom(data) or _utf16_unmarked(data)):
         yield Reject(
             None,
             uri,
@@ -66,16 +177,9 @@ def _read_one(fh: IO[bytes], uri: str, html: bool) -> Iterator[Page | Reject]:
             f"{uri}: binary data, not {'HTML' if html else 'text'}",
         )
         return
-    text = decode(data, html)
+    text, how = decode(data, html)
     if text is None:
-        yield Reject(
-            None,
-            uri,
-            None,
-            "read",
-            "bad_encoding",
-            f"{uri}: not valid UTF-8{' nor its declared charset' if html else ''}",
-        )
+        yield Reject(None, uri, None, "read", "bad_encoding", f"{uri}: undecodable (tried {how})")
         return
     yield Page(
         url=_file_url(uri),
@@ -85,23 +189,27 @@ def _read_one(fh: IO[bytes], uri: str, html: bool) -> Iterator[Page | Reject]:
     )
 
 
-def read_html(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | Reject]:
+def read_html(
+    fh: IO[bytes], uri: str, stats: Counter[str], limit: int = DEFAULT_LIMIT
+) -> Iterator[Page | Reject]:
     """One HTML page per file; its URL is the page's canonical link if it has one (see extract)."""
-    return _read_one(fh, uri, html=True)
+    return _read_one(fh, uri, True, limit)
 
 
-def read_text(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | Reject]:
+def read_text(
+    fh: IO[bytes], uri: str, stats: Counter[str], limit: int = DEFAULT_LIMIT
+) -> Iterator[Page | Reject]:
     """One plain-text article per file; the first line is taken as its title by the cleaner."""
-    return _read_one(fh, uri, html=False)
+    return _read_one(fh, uri, False, limit)
 
 
-def read_file(path: str) -> Iterator[Page | Reject]:
+def read_file(path: str, limit: int = DEFAULT_LIMIT) -> Iterator[Page | Reject]:
     """A local single-page file read as `readers.read_input` reads it (`.txt` and `.md` as
     text, the rest as HTML), with only this module's imports: worker processes read the files
     they extract themselves (`pipelines.process`)."""
     html = not path.lower().endswith((".txt", ".md"))
     try:
         with open(path, "rb") as fh:
-            yield from _read_one(fh, path, html)
+            yield from _read_one(fh, path, html, limit)
     except OSError as exc:
         yield Reject(None, path, None, "read", "unreadable", f"{path}: {exc.strerror or exc}")

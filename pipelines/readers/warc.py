@@ -1,17 +1,22 @@
 """WARC files (`.warc`, `.warc.gz`) through warcio: HTML response records become pages.
 
 Other record types (request, warcinfo, metadata) are not pages and are only counted; responses
-that are not HTML or not 200 become rejects with a reason.
+that are not HTML or not 200 become rejects with a reason, and so do records cut short (a
+truncated file: the record holds less than its `Content-Length`) and files that are not WARC
+at all (warcio reads almost anything as records of some kind: the file must start with
+`WARC/`, after gzip). A response's charset is taken from its HTTP `Content-Type` header.
 """
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
 
-from pipelines.readers.files import decode
+from pipelines.readers.files import DEFAULT_LIMIT, decode, http_charset, read_bounded, too_large
 from pipelines.records import Page, Reject
 
 __all__ = ["read_warc"]
@@ -26,12 +31,40 @@ def _parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def read_warc(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | Reject]:
+def _starts_as_warc(fh: IO[bytes]) -> bool:
+    """Whether the file begins with a WARC record (`WARC/1.x`), gzipped or not; rewinds it."""
+    start = fh.tell()
+    head = fh.read(2)
+    fh.seek(start)
+    if head == b"\x1f\x8b":
+        try:
+            head = gzip.GzipFile(fileobj=fh, mode="rb").read(5)
+        except (EOFError, OSError, zlib.error):
+            head = b""
+        fh.seek(start)
+    else:
+        head = fh.read(5)
+        fh.seek(start)
+    return head.startswith(b"WARC/")
+
+
+def read_warc(
+    fh: IO[bytes], uri: str, stats: Counter[str], limit: int = DEFAULT_LIMIT
+) -> Iterator[Page | Reject]:
     """Yield a `Page` per HTML response record; rejects for unusable responses or a bad file."""
     # Imported here: importing `pipelines.readers` (as worker processes do, for single-page
     # files) does not pay for warcio until a WARC file is read.
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
+
+    if not _starts_as_warc(fh):
+        yield Reject(
+            None, uri, None, "read", "bad_warc", f"{uri}: not a WARC file (no WARC/ header)"
+        )
+        return
+
+    def reject(url: str | None, record_id: str | None, reason: str, message: str) -> Reject:
+        return Reject(url, uri, record_id, "read", reason, f"{uri}: {message}")
 
     try:
         for record in ArchiveIterator(fh):
@@ -44,34 +77,39 @@ def read_warc(fh: IO[bytes], uri: str, stats: Counter[str]) -> Iterator[Page | R
             status = int(http.get_statuscode()) if http is not None else 0
             ctype = (http.get_header("Content-Type") if http is not None else None) or ""
             if status != 200:
-                yield Reject(
-                    url,
-                    uri,
-                    record_id,
-                    "read",
-                    "http_status",
-                    f"{uri}: response for {url} has HTTP status {status}",
+                yield reject(
+                    url, record_id, "http_status", f"response for {url} has HTTP status {status}"
                 )
                 continue
             if "html" not in ctype.lower():
-                yield Reject(
+                yield reject(
                     url,
-                    uri,
                     record_id,
-                    "read",
                     "not_html",
-                    f"{uri}: response for {url} is {ctype or 'untyped'}, not HTML",
+                    f"response for {url} is {ctype or 'untyped'}, not HTML",
                 )
                 continue
-            body = decode(record.content_stream().read(), html=True)
-            if body is None:
-                yield Reject(
+            data = read_bounded(record.content_stream(), limit)
+            if data is None:
+                big = too_large(uri, limit, f"the response for {url}")
+                yield Reject(url, uri, record_id, big.stage, big.reason, big.detail)
+                continue
+            # What the record's Content-Length promised and the file did not hold.
+            if getattr(record.raw_stream, "limit", 0) > 0:
+                yield reject(
                     url,
-                    uri,
                     record_id,
-                    "read",
+                    "truncated",
+                    f"the record for {url} is cut short (the file ends inside it)",
+                )
+                continue
+            body, how = decode(data, html=True, declared=http_charset(ctype))
+            if body is None:
+                yield reject(
+                    url,
+                    record_id,
                     "bad_encoding",
-                    f"{uri}: response for {url} is not valid UTF-8 nor its charset",
+                    f"response for {url} is undecodable (tried {how})",
                 )
                 continue
             yield Page(
