@@ -220,3 +220,149 @@ def test_runs_complete_with_a_share_of_s3_requests_failing(
     assert first.counts["records"] == 9 and second.counts.get("records", 0) == 0
     assert len(records) == 9 and len({r["id"] for r in records}) == 9
     assert not store_for(out).exists(LOCK_KEY)
+
+
+# -- encodings ------------------------------------------------------------------------------
+
+_RU = "Москва - столица России, крупнейший по численности населения город страны. " * 12
+_JA = "東京は日本の首都であり、世界有数の大都市です。多くの人々が暮らし、働いています。" * 12
+_ZH = "北京是中华人民共和国的首都，也是全国的政治和文化中心，有着悠久的历史。" * 12
+
+
+def _page(text: str, head: str = "") -> str:
+    return (
+        f"<html><head>{head}<title>Story</title></head><body><article><h1>Story</h1>"
+        + "".join(f"<p>{text}</p>" for _ in range(3))
+        + "</article></body></html>"
+    )
+
+
+def _warc_with(path: Path, pages: list[tuple[str, bytes, str]]) -> Path:
+    """A WARC of HTML responses `(url, body, Content-Type)`."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"))
+        for url, body, ctype in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=headers
+            )
+            writer.write_record(record)
+            record.raw_stream.close()  # warcio buffers payloads in a temp file it never closes
+    return path
+
+
+def _texts(out: Path) -> dict[str, str]:
+    return {r["url"]: r["text"] for r in rows(str(out), "records")}
+
+
+def test_a_charset_given_only_in_the_http_header_is_used(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    _warc_with(
+        src / "crawl.warc.gz",
+        [
+            (
+                "https://ru.example/a",
+                _page(_RU).encode("windows-1251"),
+                "text/html; charset=windows-1251",
+            ),
+            ("https://ja.example/a", _page(_JA).encode("shift_jis"), "text/html;charset=Shift_JIS"),
+            ("https://zh.example/a", _page(_ZH).encode("gbk"), 'text/html; charset="GBK"'),
+        ],
+    )
+    report = ingest([str(src)], str(tmp_path / "out"), ProcessOptions(workers=1))
+    texts = _texts(tmp_path / "out")
+    assert report.counts["records"] == 3, report.counts
+    assert "столица России" in texts["https://ru.example/a"]
+    assert "世界有数の大都市" in texts["https://ja.example/a"]
+    assert "政治和文化中心" in texts["https://zh.example/a"]
+
+
+def test_undeclared_legacy_encodings_and_utf16_are_decoded(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ru.html").write_bytes(_page(_RU).encode("windows-1251"))  # no charset anywhere
+    (src / "ja.html").write_bytes(_page(_JA).encode("euc_jp"))
+    kazan = "Казань - город в России, столица Татарстана, порт на левом берегу Волги. " * 12
+    (src / "bom16.html").write_bytes(_page(kazan).encode("utf-16"))
+    (src / "le16.html").write_bytes(_page(_ZH).encode("utf-16-le"))  # no BOM
+    (src / "noise.html").write_bytes(
+        bytes(random.Random(1).randrange(128, 256) for _ in range(3000))
+    )
+    out = tmp_path / "out"
+    ingest([str(src)], str(out), ProcessOptions(workers=1))
+    by_file = {Path(r["source"]).name: r["text"] for r in rows(str(out), "records")}
+    assert "столица России" in by_file["ru.html"]
+    assert "世界有数の大都市" in by_file["ja.html"]
+    assert "столица Татарстана" in by_file["bom16.html"]
+    assert "政治和文化中心" in by_file["le16.html"]
+    rejects = {Path(r["source"]).name: r for r in rows(str(out), "rejects")}
+    assert rejects["noise.html"]["reason"] == "bad_encoding"
+    assert (
+        "tried utf-8" in rejects["noise.html"]["detail"]
+        and "detection" in rejects["noise.html"]["detail"]
+    )
+
+
+# -- bounded reading ------------------------------------------------------------------------
+
+
+def _peak_mb_reading(path: Path) -> tuple[float, list[str]]:
+    """Peak RSS (MB) of a fresh process that reads `path` as a run does, and its reject reasons."""
+    code = (
+        "import json, re, sys\n"
+        "from pipelines.readers import read_input\n"
+        "reasons = [getattr(r, 'reason', 'page') for r in read_input(sys.argv[1])]\n"
+        # VmHWM: this process's own peak (ru_maxrss carries the forking parent's over exec).
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "print(json.dumps([int(hwm) / 1024, reasons]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    peak, reasons = json.loads(done.stdout)
+    return float(peak), list(reasons)
+
+
+def _gzip_stream(path: Path, parts: list[bytes | tuple[bytes, int]]) -> Path:
+    """A gzip file of `parts`: bytes as they are, `(chunk, n)` as `chunk` n times."""
+    import gzip
+
+    with gzip.open(path, "wb", compresslevel=6) as gz:
+        for part in parts:
+            if isinstance(part, tuple):
+                for _ in range(part[1]):
+                    gz.write(part[0])
+            else:
+                gz.write(part)
+    return path
+
+
+def test_decompression_bombs_cost_the_page_limit_not_their_size(tmp_path: Path) -> None:
+    mb = b"a" * (1 << 20)
+    html = _gzip_stream(tmp_path / "bomb.html.gz", [b"<html><body><p>", (mb, 400)])
+    jsonl = _gzip_stream(
+        tmp_path / "bomb.jsonl.gz",
+        [b'{"url": "https://x.example/big", "text": "', (mb, 400), b'"}\n',
+         json.dumps({"url": "https://x.example/ok", "text": "fine " * 80}).encode() + b"\n"],
+    )  # fmt: skip
+    assert html.stat().st_size < 2_000_000
+    peak, reasons = _peak_mb_reading(html)
+    assert reasons == ["too_large"] and peak < 250, peak
+    peak, reasons = _peak_mb_reading(jsonl)
+    assert reasons == ["too_large", "page"] and peak < 250, peak
+    warc = _warc_with(
+        tmp_path / "bomb.warc.gz", [("https://x.example/w", b"<html>" + mb * 100, "text/html")]
+    )
+    peak, reasons = _peak_mb_reading(warc)
+    assert reasons == ["too_large"] and peak < 250, peak

@@ -68,16 +68,22 @@ def _bom(data: bytes) -> str | None:
 
 
 def _utf16_unmarked(data: bytes) -> str | None:
-    """UTF-16 without a BOM: text whose every other byte is NUL (ASCII-heavy markup)."""
-    head = data[:4096]
+    """UTF-16 without a BOM: the markup's ASCII puts a NUL in every other byte, and all of the
+    NULs fall on one side (binary data has them on both)."""
+    head = data[:8192]
     if len(head) < 64:
         return None
-    even, odd = head[0::2], head[1::2]
-    if odd.count(0) > len(odd) * 0.6 and even.count(0) < len(even) * 0.1:
-        return "utf-16-le"
-    if even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.1:
-        return "utf-16-be"
-    return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    guess = "utf-16-le" if odd >= 8 and even <= odd // 10 else None
+    if even >= 8 and odd <= even // 10:
+        guess = "utf-16-be"
+    if guess is None:
+        return None
+    try:  # incremental: the sample may end inside a character
+        text = codecs.getincrementaldecoder(guess)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    return guess if "<" in text or "\n" in text else None
 
 
 def _try(data: bytes, encoding: str) -> str | None:
@@ -99,11 +105,14 @@ def decode(data: bytes, html: bool, declared: str | None = None) -> tuple[str | 
     >>> decode("Grüße".encode("cp1252"), html=False, declared="windows-1252")
     ('Grüße', 'windows-1252 (declared)')
     """
-    bom = _bom(data) or _utf16_unmarked(data)
-    if bom is not None:
+    bom = _bom(data)
+    unmarked = None if bom else _utf16_unmarked(data)
+    if bom or unmarked:
+        encoding = bom or unmarked or ""
         skip = next((len(b) for b, name in _BOMS if name == bom and data.startswith(b)), 0)
-        text = _try(data[skip:], bom)
-        return (text, f"{bom} (byte-order mark)") if text is not None else (None, f"{bom} BOM")
+        text = _try(data[skip:], encoding)
+        how = f"{encoding} ({'byte-order mark' if bom else 'no BOM, told by its NULs'})"
+        return (text, how) if text is not None else (None, how)
     tried = ["utf-8"]
     text = _try(data, "utf-8")
     if text is not None:
@@ -118,21 +127,27 @@ def decode(data: bytes, html: bool, declared: str | None = None) -> tuple[str | 
             if text is not None:
                 return text, f"{encoding} ({where})"
     tried.append("detection")
-    guess = _detect(data)
+    guess = _detect(data, html)
     if guess is not None:
         return guess
     return None, ", ".join(tried)
 
 
-def _detect(data: bytes) -> tuple[str, str] | None:
+def _detect(data: bytes, html: bool) -> tuple[str, str] | None:
     # Imported when a page needs it (few do): charset-normalizer is also what requests uses.
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
         return None
+    # Web pages come in ASCII-compatible encodings (UTF-16/32 aside, told by their BOM or NULs):
+    # a guess of EBCDIC or the like for bytes that are text in no encoding is noise.
+    if _try(b"<p>az</p>", best.encoding) != "<p>az</p>":
+        return None
     text = _try(data, best.encoding)
-    return (text, f"{best.encoding} (detected)") if text is not None else None
+    if text is None or (html and "<" not in text):
+        return None
+    return text, f"{best.encoding} (detected)"
 
 
 def read_bounded(fh: IO[bytes], limit: int) -> bytes | None:
