@@ -120,12 +120,12 @@ def decode(data: bytes, html: bool, declared: str | None = None) -> tuple[str | 
     candidates = [(declared, "declared")]
     match = _META_CHARSET.search(data[:4096]) if html else None
     candidates.append((match.group(1).decode("ascii") if match else None, "meta"))
-    for encoding, where in candidates:
-        if encoding and encoding.lower() not in ("utf-8", "utf8"):
-            tried.append(f"{encoding} ({where})")
-            text = _try(data, encoding)
+    for charset, where in candidates:
+        if charset and charset.lower() not in ("utf-8", "utf8"):
+            tried.append(f"{charset} ({where})")
+            text = _try(data, charset)
             if text is not None:
-                return text, f"{encoding} ({where})"
+                return text, f"{charset} ({where})"
     tried.append("detection")
     guess = _detect(data, html)
     if guess is not None:
