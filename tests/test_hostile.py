@@ -6,6 +6,7 @@ the whole run, a lost page or a secret written down."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -366,3 +367,110 @@ def test_decompression_bombs_cost_the_page_limit_not_their_size(tmp_path: Path) 
     )
     peak, reasons = _peak_mb_reading(warc)
     assert reasons == ["too_large"] and peak < 250, peak
+
+
+# -- SSRF -----------------------------------------------------------------------------------
+
+# The first and last address of every range of the IANA special-purpose registries that is
+# not globally reachable, and the IPv6 forms that embed a private IPv4 address.
+_NOT_PUBLIC = [
+    "0.0.0.0", "0.255.255.255", "10.0.0.0", "10.255.255.255", "100.64.0.0", "100.127.255.255",
+    "127.0.0.1", "127.255.255.255", "169.254.0.0", "169.254.255.255", "172.16.0.0",
+    "172.31.255.255", "192.0.0.0", "192.0.0.255", "192.0.2.0", "192.0.2.255", "192.88.99.1",
+    "192.168.0.0", "192.168.255.255", "198.18.0.0", "198.19.255.255", "198.51.100.0",
+    "198.51.100.255", "203.0.113.0", "203.0.113.255", "224.0.0.1", "239.255.255.255",
+    "240.0.0.0", "255.255.255.255", "100.100.100.200", "169.254.169.254",
+    "[::]", "[::1]", "[::ffff:10.0.0.1]", "[::ffff:127.0.0.1]", "[::10.0.0.1]",
+    "[64:ff9b::a00:1]", "[64:ff9b::7f00:1]", "[64:ff9b:1::808:808]", "[100::1]",
+    "[2001::1]", "[2001:0:4136:e378:8000:63bf:f5ff:fffe]", "[2001:2::1]", "[2001:db8::1]",
+    "[2001:10::1]", "[2002:a00:1::]", "[2002:7f00:1::]", "[2002:a9fe:a9fe::]",
+    "[fc00::1]", "[fdff:ffff::1]", "[fe80::1]", "[febf::1]", "[ff02::1]", "[fd00:ec2::254]",
+]  # fmt: skip
+_PUBLIC = [
+    "8.8.8.8",
+    "93.184.215.14",
+    "[2606:4700::1111]",
+    "[2002:808:808::1]",
+    "[64:ff9b::808:808]",
+]
+
+
+@pytest.mark.parametrize("host", _NOT_PUBLIC)
+def test_every_non_public_range_is_refused(host: str) -> None:
+    from spiders.middlewares import blocked_reason
+
+    assert blocked_reason(f"http://{host}/latest/") is not None
+
+
+@pytest.mark.parametrize("host", _PUBLIC)
+def test_public_addresses_pass(host: str) -> None:
+    from spiders.middlewares import blocked_reason
+
+    assert blocked_reason(f"http://{host}/") is None
+
+
+def test_a_redirect_to_a_metadata_address_is_refused_on_its_hop(tmp_path: Path) -> None:
+    """A real crawl of a local site (private addresses allowed, as for any local test site)
+    whose pages redirect to cloud metadata addresses: the hops are refused before any
+    connection, and the rest of the site is crawled."""
+    from deploy.demo.server import DemoSite, Route
+    from tests.test_crawl import run_crawl, source
+
+    site = DemoSite(pages=None)
+    site.start()
+    try:
+        targets = ["http://100.100.100.200/latest/meta-data/", "http://169.254.169.254/",
+                   "http://[fd00:ec2::254]/", "http://[::ffff:169.254.169.254]/"]  # fmt: skip
+        links = ""
+        for n, target in enumerate(targets):
+            site.add(f"/r{n}", Route(status=302, headers={"Location": target}))
+            links += f'<a href="/r{n}">r{n}</a>'
+        site.add("/ok.html", Route(body=_page("fine words " * 60).encode()))
+        site.add(
+            "/", Route(body=f'<html><body>{links}<a href="/ok.html">ok</a></body></html>'.encode())
+        )
+        # The targets' hosts are allowed domains, so that only the guard stands in the way
+        # (as for a site whose own name resolves to such an address).
+        hosts = [
+            "127.0.0.1",
+            "100.100.100.200",
+            "169.254.169.254",
+            "fd00:ec2::254",
+            "::ffff:169.254.169.254",
+        ]
+        crawl = source("urls", [f"{site.base}/"], max_depth=1, allowed_domains=hosts)
+        stats, urls = run_crawl(crawl, tmp_path)
+    finally:
+        site.stop()
+    assert stats["contentpipe/blocked/ssrf"] == len(targets)
+    assert all(site.hits(f"/r{n}") == 1 for n in range(len(targets)))
+    assert f"{site.base}/ok.html" in urls
+
+
+# -- politeness -----------------------------------------------------------------------------
+
+
+def test_crawl_delay_is_a_floor_between_requests(tmp_path: Path) -> None:
+    from deploy.demo.server import DemoSite, Route
+    from pipelines.sources import Politeness
+    from tests.test_crawl import run_crawl, source
+
+    site = DemoSite(pages=None)
+    site.start()
+    try:
+        site.add(
+            "/robots.txt", Route(body=b"User-agent: *\nCrawl-delay: 1\n", content_type="text/plain")
+        )
+        links = "".join(f'<a href="/p{n}.html">p</a>' for n in range(5))
+        site.add("/", Route(body=f"<html><body>{links}</body></html>".encode()))
+        for n in range(5):
+            site.add(f"/p{n}.html", Route(body=_page(f"page{n} " * 80).encode()))
+        # Scrapy's own politeness at its fastest, AutoThrottle on: only Crawl-delay holds it.
+        fast = Politeness(delay_seconds=0, autothrottle=True, concurrency=8, timeout_seconds=10)
+        run_crawl(source("urls", [f"{site.base}/"], max_depth=1, politeness=fast), tmp_path)
+    finally:
+        site.stop()
+    times = [t for t, path in site.log if path != "/robots.txt"]
+    assert len(times) == 6
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.95, gaps

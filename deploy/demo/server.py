@@ -46,6 +46,7 @@ class DemoSite:
         self._pages = sorted(pages.glob("*.html")) if pages else []
         self._server: ThreadingHTTPServer | None = None
         self.base = ""
+        self.log: list[tuple[float, str]] = []  # (monotonic time, path) of every request
 
     def add(self, path: str, route: Route) -> None:
         self.routes[path] = route
@@ -166,6 +167,7 @@ class DemoSite:
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
+                site.log.append((time.monotonic(), path))
                 route = site.routes.get(path)
                 if route is None:
                     route = Route(status=404, body=b"<html><body>not found</body></html>")
