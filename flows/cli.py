@@ -28,6 +28,7 @@ from pipelines.config import DedupOptions, ExtractOptions, ProcessOptions
 from pipelines.lock import LockHeld, unlock
 from pipelines.readers import read_input
 from pipelines.records import Page, Reject
+from pipelines.redact import credentials_to_environment, redact
 from pipelines.run import InputError, RunReport, clean_pages, committed_runs
 from pipelines.storage import StorageError, store_for
 
@@ -59,7 +60,7 @@ def _main() -> None:
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {redact(message)}", highlight=False)
     return typer.Exit(code=2)
 
 
@@ -184,6 +185,18 @@ def crawl(
                 )
         if not chosen:
             raise _fail("give --sources FILE, or at least one --url, --sitemap or --feed")
+        # Literal credentials in URLs stay in this process's environment (the crawl's
+        # subprocesses inherit it); the flow run's stored parameters name them only.
+        chosen = [
+            s.model_copy(
+                update={
+                    "urls": [
+                        credentials_to_environment(u, f"CONTENTPIPE_LOGIN_{n}") for u in s.urls
+                    ]
+                }
+            )
+            for n, s in enumerate(chosen)
+        ]
         store_for(out).check_writable()
     except (SourceError, StorageError) as exc:
         raise _fail(str(exc)) from None

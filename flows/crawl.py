@@ -24,6 +24,7 @@ from flows.ingest import DEFAULT_RUNNER, RunnerOptions, _io_error, process
 from pipelines.config import ProcessOptions
 from pipelines.crawlstate import load_seen, save_fetched
 from pipelines.lock import OutputLock
+from pipelines.redact import redact
 from pipelines.run import RunReport, committed_runs, new_run_id, start_run
 from pipelines.sources import Source, load_sources
 from pipelines.storage import store_for
@@ -108,12 +109,15 @@ def crawl_source(
             tmp / "fetched.json",
             tmp / "stats.json",
         )
+        # In a file, not on the command line (where `ps` shows it): it may hold credentials.
+        source_file = tmp / "source.json"
+        source_file.write_text(source.model_dump_json(), encoding="utf-8")
         cmd = [
             sys.executable,
             "-m",
             "spiders.run",
             "--source",
-            source.model_dump_json(),
+            f"@{source_file}",
             "--warc",
             str(warc),
             "--fetched",
@@ -127,7 +131,7 @@ def crawl_source(
             cmd += ["--user-agent", user_agent]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not warc.exists():
-            raise CrawlError(f"crawl of {source.name} failed: {done.stderr[-2000:]}")
+            raise CrawlError(f"crawl of {source.name} failed: {redact(done.stderr[-2000:])}")
         key = f"raw/date={date}/run={run_id}/{source.name}.warc.gz"
         store.put_file(key, warc)
         return CrawlReport(
@@ -208,7 +212,7 @@ def crawl(
             "counts": dict(counts),
             "files": {"raw": [r.warc_key for r in reports], "index": [seen_segment]},
             "crawl": {
-                "sources": [s.model_dump(mode="json") for s in sources],
+                "sources": [s.public() for s in sources],
                 "stats": {r.source: r.stats for r in reports},
             },
         }

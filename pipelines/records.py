@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipelines.redact import redact
+
 __all__ = ["Document", "Duplicate", "Page", "Reject", "document_id"]
 
 
@@ -39,6 +41,11 @@ class Page:
     source_id: str | None = None
     title: str | None = None
     published: str | None = None
+
+    def __post_init__(self) -> None:
+        # Credentials in a page's URL (`http://user:pass@host/`) are never written down.
+        if "@" in self.url or "@" in self.source:
+            self.url, self.source = redact(self.url), redact(self.source)
 
     @property
     def is_html(self) -> bool:
@@ -114,3 +121,7 @@ class Reject:
     reason: str
     detail: str
     run_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.url = redact(self.url) if self.url else self.url
+        self.source, self.detail = redact(self.source), redact(self.detail)

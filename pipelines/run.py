@@ -89,6 +89,7 @@ from pipelines.process import (
 )
 from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
+from pipelines.redact import redact
 from pipelines.storage import Store, expand_sources, store_for
 from pipelines.templates import (
     PageCounter,
@@ -831,7 +832,7 @@ def publish(
         "date": date,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "out": store.uri,
-        "sources": sources,
+        "sources": [redact(s) for s in sources],
         "options": options.model_dump(mode="json"),
         "versions": _versions(),
         "counts": report.counts,

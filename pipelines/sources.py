@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.redact import redact, split_credentials
+
 __all__ = ["Politeness", "Source", "SourceError", "load_sources"]
 
 
@@ -75,8 +77,36 @@ class Source(BaseModel):
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return urls
 
+    @field_validator("urls")
+    @classmethod
+    def _one_login(cls, urls: list[str]) -> list[str]:
+        logins = {urlsplit(u).netloc.rpartition("@")[0] for u in urls if "@" in urlsplit(u).netloc}
+        if len(logins) > 1:
+            raise ValueError("one set of credentials per source: split the URLs into sources")
+        return urls
+
     def domains(self) -> list[str]:
         return self.allowed_domains or sorted({urlsplit(u).hostname or "" for u in self.urls})
+
+    def bare_urls(self) -> list[str]:
+        """The URLs without credentials: what is requested, logged and stored."""
+        return [split_credentials(u)[0] if "@" in u else u for u in self.urls]
+
+    def login(self) -> tuple[str, str, str] | None:
+        """`(user, password, netloc)` for HTTP basic auth, from `https://user:pass@host/` in the
+        URLs (`${NAME}` taken from the environment), sent to that host only; else None."""
+        for url in self.urls:
+            bare, credentials = split_credentials(url)
+            if credentials is not None:
+                # host[:port] as the URL gives it: Scrapy matches the port too.
+                return (*credentials, urlsplit(bare).netloc.lower())
+        return None
+
+    def public(self) -> dict[str, object]:
+        """The source as JSON without credentials, for manifests and logs."""
+        data = self.model_dump(mode="json")
+        data["urls"] = [redact(u) for u in self.urls]
+        return data
 
 
 def load_sources(path: Path) -> list[Source]:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
+from pipelines.redact import redact
+
 if TYPE_CHECKING:
     from botocore.exceptions import BotoCoreError, ClientError
     from mypy_boto3_s3.client import S3Client
@@ -59,7 +61,7 @@ class StorageError(RuntimeError):
     """
 
     def __init__(self, message: str, transient: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # an endpoint URL may hold keys
         self.transient = transient
 
 

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
 
+from pipelines.redact import redact
+
 __all__ = ["canonical_url", "domain_of", "url_key"]
 
 
@@ -17,6 +19,7 @@ def canonical_url(url: str) -> str:
     >>> canonical_url("HTTPS://www.Example.com:443/a/?utm_source=x&b=2&a=1#top")
     'https://www.example.com/a/?a=1&b=2'
     """
+    url = redact(url)
     try:
         normal = normalize_url(url, strict=False)
     except (ValueError, AttributeError):

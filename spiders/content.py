@@ -62,7 +62,9 @@ class ContentSpider(SitemapSpider):
         self.source = Source.model_validate_json(source)
         self.allowed_domains = self.source.domains()
         self.allow_private = self.source.allow_private
-        self.sitemap_urls = self.source.urls if self.source.kind == "sitemap" else ()
+        # Credentials in the URLs are sent as HTTP basic auth (`spiders.run`), never in a URL.
+        self.start_urls_bare = self.source.bare_urls()
+        self.sitemap_urls = self.start_urls_bare if self.source.kind == "sitemap" else ()
         super().__init__(**kwargs)
         self._allow = [re.compile(p) for p in self.source.allow]
         self._deny = [re.compile(p) for p in self.source.deny]
@@ -76,7 +78,7 @@ class ContentSpider(SitemapSpider):
     # -- where to start -------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        for url in self.source.urls:
+        for url in self.start_urls_bare:
             if self.source.kind == "sitemap":
                 yield Request(url, callback=self._parse_sitemap, errback=self._failed)
             elif self.source.kind == "feed":

@@ -45,6 +45,13 @@ def crawl_settings(source: Source, warc: Path, user_agent: str | None = None) ->
     )
     if user_agent:
         settings.set("USER_AGENT", user_agent, priority="cmdline")
+    login = source.login()
+    if login is not None:  # Scrapy's HttpAuthMiddleware, for the URLs' host only
+        user, password, host = login
+        settings.setdict(
+            {"HTTPAUTH_USER": user, "HTTPAUTH_PASS": password, "HTTPAUTH_DOMAIN": host},
+            priority="cmdline",
+        )
     return settings
 
 
@@ -54,13 +61,19 @@ def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--source", required=True, help="the Source as JSON")
+    ap.add_argument(
+        "--source",
+        required=True,
+        help="the Source as JSON, or @FILE holding it (keeps credentials off the command line)",
+    )
     ap.add_argument("--warc", required=True, type=Path)
     ap.add_argument("--seen", help="JSON of url key → last fetch time (from earlier runs)")
     ap.add_argument("--fetched", required=True, help="where to write this crawl's fetched URLs")
     ap.add_argument("--stats", required=True, type=Path)
     ap.add_argument("--user-agent")
     args = ap.parse_args(argv)
+    if args.source.startswith("@"):
+        args.source = Path(args.source[1:]).read_text(encoding="utf-8")
     source = Source.model_validate_json(args.source)
     process = CrawlerProcess(
         crawl_settings(source, args.warc, args.user_agent), install_root_handler=True

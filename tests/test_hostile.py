@@ -474,3 +474,101 @@ def test_crawl_delay_is_a_floor_between_requests(tmp_path: Path) -> None:
     assert len(times) == 6
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.95, gaps
+
+
+# -- secrets --------------------------------------------------------------------------------
+
+
+def _every_byte_under(folder: Path) -> bytes:
+    """All bytes of the files under `folder`, gzip members and Parquet tables unpacked."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    chunks = []
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        elif path.suffix == ".parquet":
+            data = json.dumps(pq.read_table(path).to_pylist(), default=str).encode()
+        chunks.append(data)
+    return b"\n".join(chunks)
+
+
+@pytest.mark.parametrize("given", ["literal", "environment"])
+def test_credentials_in_a_crawl_url_are_used_and_never_written_down(
+    tmp_path: Path, given: str
+) -> None:
+    import base64
+
+    from deploy.demo.server import DemoSite, Route
+
+    user, password = "ann", "Pw-0f-the-crawl"
+    auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    site = DemoSite(pages=None)
+    site.start()
+    try:
+        links = "".join(f'<a href="/p{n}.html">p</a>' for n in range(3))
+        site.add("/", Route(body=f"<html><body>{links}</body></html>".encode(), auth=auth))
+        for n in range(3):
+            site.add(f"/p{n}.html", Route(body=_page(f"story{n} " * 80).encode(), auth=auth))
+        host = site.base.removeprefix("http://")
+        env = {**_env(), "PREFECT_HOME": str(tmp_path / "prefect-home"), "COLUMNS": "200"}
+        if given == "literal":
+            url = f"http://{user}:{password}@{host}/"
+        else:  # named only: the flow run's parameters hold no secret at all
+            url = f"http://${{SITE_USER}}:${{SITE_PASS}}@{host}/"
+            env |= {"SITE_USER": user, "SITE_PASS": password}
+        out = tmp_path / "out"
+        cmd = [
+            *CLI,
+            "crawl",
+            "--url",
+            url,
+            "--allow-private",
+            "--max-depth",
+            "1",
+            "--out",
+            str(out),
+        ]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        site.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    hits = [site.routes[f"/p{n}.html"].hits for n in range(3)]
+    assert hits == [1, 1, 1], (site.log, done.stderr[-3000:])  # fetched with the login
+    assert len(rows(str(out), "records")) == 3
+    secret = password.encode()
+    assert secret not in done.stdout.encode() + done.stderr.encode()
+    assert secret not in _every_byte_under(out)
+    # Prefect's database (the flow run's parameters, task runs, logs, artifacts).
+    database = _every_byte_under(tmp_path / "prefect-home")
+    assert host.encode() in database  # the run's data is there...
+    assert secret not in database  # ...its secret is not
+    manifest = json.loads(next((out / "runs").glob("*.json")).read_text())
+    assert f"http://{host}/" in json.dumps(manifest)
+
+
+def test_credentials_in_an_endpoint_url_stay_out_of_errors(tmp_path: Path) -> None:
+    env = {**_env(), "AWS_ENDPOINT_URL": "http://key:Sekr3t-key@127.0.0.1:9/", "AWS_ACCESS_KEY_ID": "k",
+           "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    cmd = [*CLI, "ingest", str(DEMO_SITE), "--out", "s3://bucket/x", "--no-prefect"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "Sekr3t" not in done.stdout + done.stderr and "127.0.0.1:9" in done.stderr
+
+
+def test_credentials_in_page_urls_are_stripped_from_records_and_rejects(tmp_path: Path) -> None:
+    src = tmp_path / "pages.jsonl"
+    src.write_text(
+        json.dumps({"url": "https://bob:Leak3d@news.example/a", "text": "story " * 80}) + "\n"
+        + json.dumps({"url": "https://bob:Leak3d@news.example/b", "html": 5}) + "\n"
+    )  # fmt: skip
+    out = tmp_path / "out"
+    ingest([str(src)], str(out), ProcessOptions(workers=1))
+    assert [r["url"] for r in rows(str(out), "records")] == ["https://news.example/a"]
+    assert [r["reason"] for r in rows(str(out), "rejects")] == ["bad_field"]
+    assert b"Leak3d" not in _every_byte_under(out)

@@ -33,6 +33,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     hits: int = 0
+    # The Authorization header a request must carry (HTTP basic auth), else 401.
+    auth: str | None = None
     # Called per request; may return a replacement Route (e.g. fail twice, then succeed).
     dynamic: Callable[[Route], Route] | None = None
 
@@ -172,6 +174,8 @@ class DemoSite:
                 if route is None:
                     route = Route(status=404, body=b"<html><body>not found</body></html>")
                 route.hits += 1
+                if route.auth is not None and self.headers.get("Authorization") != route.auth:
+                    route = Route(status=401, headers={"WWW-Authenticate": 'Basic realm="x"'})
                 if route.dynamic:
                     route = route.dynamic(route)
                 if route.delay:
