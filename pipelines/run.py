@@ -140,7 +140,7 @@ class Plan:
     run_id: str
     date: str
     shards: list[list[str]]
-    missing: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, detail)
 
 
 @dataclass
@@ -189,7 +189,7 @@ def plan(sources: list[str], out: str, options: ProcessOptions, run_id: str | No
     """Expand sources and group input files into shards of about `options.shard_mb`."""
     inputs, missing = expand_sources(sources)
     if not inputs:
-        reasons = "; ".join(reason for _, reason in missing) or "no sources given"
+        reasons = "; ".join(detail for _, _, detail in missing) or "no sources given"
         raise InputError(f"nothing to ingest: {reasons}")
     _check_dedup_settings(store_for(out), options)
     run_id, date = start_run(out, run_id)
@@ -780,8 +780,8 @@ def publish(
                 row += size
             # This thread's own files meanwhile: the run's rejects and its index segment.
             rejects: list[Reject] = [
-                Reject(None, pattern, None, "read", "not_found", reason, run_id)
-                for pattern, reason in run.missing
+                Reject(None, where, None, "read", reason, detail, run_id)
+                for where, reason, detail in run.missing
             ]
             for rep in reports:
                 path = tmp / "rejects-spool.parquet"
@@ -802,7 +802,8 @@ def publish(
         store.put_file(part("duplicates", 0), dups_path)
         files["duplicates"].append(part("duplicates", 0))
 
-        counts["rejected.not_found"] += len(run.missing)
+        for _, reason, _ in run.missing:
+            counts[f"rejected.{reason}"] += 1
         counts["rejected"] = len(rejects)
         store.put_file(part("rejects", 0), rejects_path)
         files["rejects"].append(part("rejects", 0))

@@ -57,7 +57,8 @@ def test_a_local_directory_expands_as_rglob_finds_its_files(
 ) -> None:
     """`expand_sources` on a directory walks it with `scandir`; what it finds is what
     `Path.rglob("*")` finds: nested and hidden directories entered, hidden files and symlinked
-    directories not, symlinked files resolved to their targets, no broken links or FIFOs."""
+    directories not, symlinked files resolved to their targets, no FIFOs; a broken link is
+    reported, not passed over."""
     import os
 
     root, outside = tmp_path / "in", tmp_path / "outside"
@@ -75,7 +76,8 @@ def test_a_local_directory_expands_as_rglob_finds_its_files(
         str(p.resolve()) for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
     )
     found, missing = expand_sources([str(root)])
-    assert found == expected and not missing
+    assert found == expected
+    assert [(Path(w).name, r) for w, r, _ in missing] == [("broken.html", "dangling_link")]
     assert str((outside / "target.html").resolve()) in found
     assert str((root / ".hidden-dir" / "x.html").resolve()) in found
     assert len(found) == 5
