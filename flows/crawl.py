@@ -28,6 +28,7 @@ from pipelines.redact import redact
 from pipelines.run import RunReport, committed_runs, new_run_id, start_run
 from pipelines.sources import Source, load_sources
 from pipelines.storage import store_for
+from pipelines.tempfiles import process_dir
 
 __all__ = ["CrawlOptions", "CrawlReport", "crawl", "crawl_counts"]
 
@@ -99,7 +100,7 @@ def crawl_source(
 ) -> CrawlReport:
     """Crawl one source in a subprocess and upload its WARC to the run's raw/ folder."""
     store = store_for(out)
-    with tempfile.TemporaryDirectory(prefix="contentpipe-crawl-") as tmpdir:
+    with tempfile.TemporaryDirectory(prefix="crawl-", dir=process_dir()) as tmpdir:
         tmp = Path(tmpdir)
         seen_path = tmp / "seen.json"
         if seen_key:
@@ -163,6 +164,20 @@ def _run_name() -> str:
     return f"crawl-{count}-sources-{datetime.now(UTC):%Y-%m-%d}"
 
 
+def _check_some_source_answered(reports: list[CrawlReport]) -> None:
+    """Fail the crawl if no source's start URLs answered (a mistyped host, a dead site, a
+    refused address): publishing an empty run would report success for a crawl that could
+    not start. A source that answered but had nothing new is fine."""
+    dead = [
+        r
+        for r in reports
+        if r.stats.get("contentpipe/seeds/failed") and not r.stats.get("contentpipe/seeds/answered")
+    ]
+    if reports and len(dead) == len(reports):
+        why = "; ".join(f"{r.source}: {r.stats.get('contentpipe/seed_error', '?')}" for r in dead)
+        raise CrawlError(f"nothing was fetched: no source's start URLs answered ({why})")
+
+
 @flow(name="crawl", flow_run_name=_run_name)
 def crawl(
     sources: list[Source] | None = None,
@@ -201,6 +216,7 @@ def crawl(
             crawl_source.submit(s, out, run_id, date, seen_key, options.user_agent) for s in sources
         ]
         reports = [f.result() for f in futures]
+        _check_some_source_answered(reports)
         lock.renew()
         fetched: dict[str, str] = {}
         counts: Counter[str] = Counter()

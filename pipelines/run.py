@@ -91,6 +91,7 @@ from pipelines.readers import read_in_worker, read_inputs
 from pipelines.records import Document, Duplicate, Page, Reject
 from pipelines.redact import redact
 from pipelines.storage import Store, expand_sources, store_for
+from pipelines.tempfiles import process_dir, sweep
 from pipelines.templates import (
     PageCounter,
     TemplateModel,
@@ -187,6 +188,7 @@ def start_run(out: str, run_id: str | None = None) -> tuple[str, str]:
 
 def plan(sources: list[str], out: str, options: ProcessOptions, run_id: str | None = None) -> Plan:
     """Expand sources and group input files into shards of about `options.shard_mb`."""
+    sweep()  # what runs killed on this machine left in /tmp
     inputs, missing = expand_sources(sources)
     if not inputs:
         reasons = "; ".join(detail for _, _, detail in missing) or "no sources given"
@@ -261,7 +263,7 @@ def process_shard(
     counts: Counter[str] = Counter()
     work = f"_work/run={run_id}/shard-{index:05d}"
     docs_key, rejects_key = f"{work}.docs.parquet", f"{work}.rejects.parquet"
-    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmp:
+    with tempfile.TemporaryDirectory(dir=process_dir()) as tmp:
         docs_path, rejects_path = Path(tmp, "docs.parquet"), Path(tmp, "rejects.parquet")
         with (
             SpoolWriter(docs_path) as docs,
@@ -617,7 +619,7 @@ def template_model(
         model = TemplateModel.learn([counts.as_dict()], options.templates)
     else:
         store = store_for(out)
-        with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
+        with tempfile.TemporaryDirectory(dir=process_dir()) as tmpdir:
             local = Path(tmpdir, "local.parquet")
             write_template_count_columns(local, counts.sites, counts.site, counts.key, counts.pages)
             runs = set(committed_runs(store))
@@ -675,7 +677,7 @@ def publish(
     def part(kind: str, n: int) -> str:
         return f"{kind}/date={date}/run={run_id}/part-{n:05d}.parquet"
 
-    with tempfile.TemporaryDirectory(prefix="contentpipe-") as tmpdir:
+    with tempfile.TemporaryDirectory(dir=process_dir()) as tmpdir:
         tmp = Path(tmpdir)
         dedup = Deduplicator(options.dedup, run_id)
         runs_before = set(committed_runs(store)) - {run_id}

@@ -7,6 +7,7 @@ given as flow parameters; validated with a clear error per bad entry.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -17,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipelines.redact import redact, split_credentials
 
 __all__ = ["Politeness", "Source", "SourceError", "load_sources"]
+
+
+# A DNS name (letters of any script, digits, dots, hyphens, underscores) or an IP literal.
+_HOST = re.compile(r"[\w.-]+|[0-9a-fA-F:.]+")
 
 
 class SourceError(ValueError):
@@ -72,9 +77,16 @@ class Source(BaseModel):
     @classmethod
     def _http_urls(cls, urls: list[str]) -> list[str]:
         for url in urls:
-            parts = urlsplit(url)
+            shown = redact(url)
+            try:
+                parts = urlsplit(url)
+                parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+            except ValueError as exc:
+                raise ValueError(f"{shown!r} is not a valid URL ({exc})") from None
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"{url!r} is not an http(s) URL")
+                raise ValueError(f"{shown!r} is not an http(s) URL")
+            if not _HOST.fullmatch(parts.hostname):
+                raise ValueError(f"{shown!r} has an invalid host name {parts.hostname!r}")
         return urls
 
     @field_validator("urls")

@@ -15,10 +15,13 @@ import importlib
 import multiprocessing
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
+
+from pipelines.tempfiles import adopt_multiprocessing
 
 __all__ = ["WORKER_MODULES", "map_ordered", "prepare", "resolve_workers", "warm_up"]
 
@@ -38,8 +41,40 @@ def resolve_workers(workers: int) -> int:
 def _pool(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
         if workers not in _pools:
-            _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+            adopt_multiprocessing()  # the fork server's pymp-* directory, swept if we are killed
+            _pools[workers] = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=_context(),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         return _pools[workers]
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: exit when the process that started the pool is gone. A run killed with
+    kill -9 would otherwise leave its workers (children of the fork server, not of the run)
+    waiting for work forever, holding memory and the run's output pipes."""
+
+    def gone() -> bool:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        try:  # killed but not yet reaped (a zombie) is gone too
+            with open(f"/proc/{parent}/stat", encoding="ascii") as fh:
+                return fh.read().rpartition(")")[2].split()[0] == "Z"
+        except (OSError, IndexError):
+            return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="contentpipe-parent-watch", daemon=True).start()
 
 
 def _context() -> multiprocessing.context.BaseContext:

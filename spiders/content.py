@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.selector import Selector
 from scrapy.spiders import SitemapSpider
 
+from pipelines.redact import redact
 from pipelines.sources import Source
 from pipelines.urls import canonical_url, url_key
 from spiders.pipelines import PageItem
@@ -77,12 +78,21 @@ class ContentSpider(SitemapSpider):
 
     # -- where to start -------------------------------------------------------------------
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._answered, signal=signals.response_received)
+        return spider
+
     async def start(self) -> AsyncIterator[Any]:
+        # Start URLs are marked: a source whose start URLs all fail is a bad source, and a
+        # crawl whose sources are all bad fails instead of publishing nothing (`flows.crawl`).
+        seed = {"contentpipe_seed": True}
         for url in self.start_urls_bare:
             if self.source.kind == "sitemap":
-                yield Request(url, callback=self._parse_sitemap, errback=self._failed)
+                yield Request(url, callback=self._parse_sitemap, errback=self._failed, meta=seed)
             elif self.source.kind == "feed":
-                yield Request(url, callback=self.parse_feed, errback=self._failed)
+                yield Request(url, callback=self.parse_feed, errback=self._failed, meta=seed)
             else:
                 # Start pages are re-read every run: they are where new links appear.
                 yield Request(
@@ -91,7 +101,12 @@ class ContentSpider(SitemapSpider):
                     cb_kwargs={"depth": 0, "seed": True},
                     errback=self._failed,
                     dont_filter=True,
+                    meta=seed,
                 )
+
+    def _answered(self, response: Response, request: Request, spider: Any) -> None:
+        if request.meta.get("contentpipe_seed") and response.status < 400:
+            self._count("seeds/answered")
 
     # -- deciding what to fetch -----------------------------------------------------------
 
@@ -208,6 +223,12 @@ class ContentSpider(SitemapSpider):
 
     def _failed(self, failure: Any) -> None:
         self._count(f"dropped/{type(failure.value).__name__}")
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("contentpipe_seed"):
+            self._count("seeds/failed")
+            assert self.crawler.stats is not None
+            why = redact(f"{request.url}: {type(failure.value).__name__}: {failure.value}")
+            self.crawler.stats.set_value("contentpipe/seed_error", why[:300])
 
     def closed(self, reason: str) -> None:
         if self.fetched_path:

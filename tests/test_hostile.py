@@ -14,6 +14,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -572,3 +573,119 @@ def test_credentials_in_page_urls_are_stripped_from_records_and_rejects(tmp_path
     assert [r["url"] for r in rows(str(out), "records")] == ["https://news.example/a"]
     assert [r["reason"] for r in rows(str(out), "rejects")] == ["bad_field"]
     assert b"Leak3d" not in _every_byte_under(out)
+
+
+# -- every input accounted for ----------------------------------------------------------------
+
+
+def test_broken_inputs_are_rejects_with_reasons_never_a_crash_or_a_silent_skip(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    src = _articles(tmp_path / "src", 2)
+    (src / "loop-a.html").symlink_to(src / "loop-b.html")
+    (src / "loop-b.html").symlink_to(src / "loop-a.html")
+    (src / "dangling.html").symlink_to(tmp_path / "gone.html")
+    (src / "sub").mkdir()
+    (src / "sub" / "up").symlink_to(src)  # a directory loop, reached through **
+    (src / "garbage.warc").write_bytes(b"this is not a warc file at all\n" * 100)
+    whole = _warc_with(
+        tmp_path / "whole.warc",
+        [
+            (f"https://w.example/{n}", _page(f"warc{n} " * 80).encode(), "text/html")
+            for n in range(2)
+        ],
+    ).read_bytes()
+    (src / "cut.warc").write_bytes(whole[:-500])  # the second record is cut short
+    (src / "types.jsonl").write_text(
+        "\n".join(
+            json.dumps(obj)
+            for obj in (
+                {"url": 12345, "text": "story " * 60},
+                {"url": "https://j.example/a", "html": ["<p>", "x"]},
+                {"url": "https://j.example/b", "text": "fine story " * 40, "title": {"a": 1}},
+            )
+        )
+    )
+    del io
+    out = tmp_path / "out"
+    report = ingest([str(src / "**" / "*")], str(out), ProcessOptions(workers=1))
+    rejects = rows(str(out), "rejects")
+    by_name: dict[str, list[str]] = {}
+    for r in rejects:
+        by_name.setdefault(Path(r["source"]).name, []).append(r["reason"])
+    assert sorted(by_name["loop-a.html"] + by_name["loop-b.html"]) == ["symlink_loop"] * 2
+    assert by_name["dangling.html"] == ["dangling_link"]
+    assert by_name["garbage.warc"] == ["bad_warc"]
+    assert by_name["cut.warc"] == ["truncated"]
+    assert by_name["types.jsonl"] == ["bad_field"] * 3
+    texts = {Path(r["source"]).name for r in rows(str(out), "records")}
+    assert texts == {"a0000.html", "a0001.html", "cut.warc"}  # cut.warc's first record is whole
+    assert (
+        report.counts["rejected.symlink_loop"] == 2 and report.counts["rejected.dangling_link"] == 1
+    )
+
+
+def test_a_crawl_whose_sources_are_all_bad_fails_with_the_reason(tmp_path: Path) -> None:
+    env = {**_env(), "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    # A host name no URL can have: refused before Prefect starts.
+    bad = subprocess.run([*CLI, "crawl", "--url", "http://exa mple.com/", "--out", str(tmp_path / "o")],
+                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "invalid host name" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    # A well-formed URL where nothing answers (a closed port): the crawl fetched nothing.
+    dead = subprocess.run(
+        [*CLI, "crawl", "--url", "http://127.0.0.1:9/", "--allow-private", "--out", str(tmp_path / "o")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert dead.returncode != 0
+    assert "nothing was fetched" in dead.stderr and "127.0.0.1:9" in dead.stderr
+    assert not list((tmp_path / "o" / "runs").glob("*.json"))  # nothing committed
+    assert not (tmp_path / "o" / LOCK_KEY).exists()
+
+
+def test_temporary_directories_of_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None:
+    # A short TMPDIR, as on most machines: a Unix socket's path must fit in 107 bytes.
+    scratch = Path(tempfile.mkdtemp(prefix="cp-", dir="/tmp"))
+    src = _articles(tmp_path / "src", 300)
+    out = tmp_path / "out"
+    env = {**_env(), "TMPDIR": str(scratch)}
+    cmd = [*CLI, "ingest", str(src), "--out", str(out), "--no-prefect", "--workers", "2"]
+    victim = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("contentpipe-*/pymp-*")) and time.monotonic() < deadline:
+        assert victim.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    # Its workers notice that it is gone and exit (they are the fork server's children).
+    deadline = time.monotonic() + 20
+    while _workers_of(scratch) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _workers_of(scratch)
+    left = sorted(p.name for p in scratch.iterdir())
+    assert any(name.startswith(f"contentpipe-{victim.pid}-") for name in left), left
+    assert not any(name.startswith("pymp-") for name in left), left  # inside its own dir
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in scratch.iterdir()) == []
+
+
+def _workers_of(scratch: Path) -> list[int]:
+    """Live processes of multiprocessing (fork server, workers, resource tracker) started with
+    TMPDIR=`scratch`: the killed run's."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+                environ = (proc / "environ").read_bytes().split(b"\0")
+                state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            ours = f"TMPDIR={scratch}".encode() in environ
+            if ours and b"multiprocessing" in cmdline and state != "Z":
+                found.append(int(proc.name))
+    return found
