@@ -38,6 +38,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/dedup_sweep.py
+	$(BIN)/python bench/faults.py
 	$(BIN)/python bench/quality/aeb.py
 
 ## quality: extraction on AEB and WCXB-dev beside plain trafilatura, the SEO dev set, dedup dev set
