@@ -309,6 +309,9 @@ def _cached_client(env: tuple[str | None, ...]) -> S3Client:
 def _describe(exc: Exception) -> str:
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+    cause = exc.__context__  # the transfer manager's S3UploadFailedError wraps a ClientError
+    if type(exc).__name__ == "S3UploadFailedError" and isinstance(cause, ClientError):
+        exc = cause
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)"
     if isinstance(exc, EndpointConnectionError):

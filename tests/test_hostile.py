@@ -689,3 +689,14 @@ def _workers_of(scratch: Path) -> list[int]:
             if ours and b"multiprocessing" in cmdline and state != "Z":
                 found.append(int(proc.name))
     return found
+
+
+def test_a_failed_upload_is_a_storage_error_not_a_transfer_traceback(
+    aws_env: str, tmp_path: Path
+) -> None:
+    from pipelines.storage import StorageError
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 9_000_000)  # multipart: boto3's transfer manager
+    with pytest.raises(StorageError, match=r"cannot write s3://no-such-bucket-x1/k.*bucket"):
+        store_for("s3://no-such-bucket-x1").put_file("k", big)
