@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -35,48 +34,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.lock import LOCK_KEY  # noqa: E402
 from pipelines.storage import store_for  # noqa: E402
 from tests.faults import fault_proxy  # noqa: E402
-from tests.helpers import rows  # noqa: E402
-
-_WORDS = [
-    "river",
-    "council",
-    "budget",
-    "school",
-    "harbour",
-    "museum",
-    "season",
-    "market",
-    "bridge",
-    "railway",
-    "doctor",
-    "garden",
-    "festival",
-    "library",
-    "winter",
-    "election",
-    "theatre",
-    "farmer",
-    "village",
-    "storm",
-    "hospital",
-    "studio",
-    "journey",
-]
-
-
-def make_batch(folder: Path, n: int, seed: int) -> Path:
-    rng = random.Random(seed)
-    folder.mkdir(parents=True)
-    for i in range(n):
-        text = "".join(
-            "<p>" + " ".join(rng.choice(_WORDS) for _ in range(60)) + ".</p>" for _ in range(4)
-        )
-        (folder / f"p{i:03d}.html").write_text(
-            f"<html><head><title>Story {seed}-{i}</title></head><body><article>"
-            f"<h1>Story {seed}-{i}</h1>{text}</article></body></html>",
-            encoding="utf-8",
-        )
-    return folder
+from tests.helpers import articles, rows  # noqa: E402
 
 
 def main() -> None:
@@ -109,9 +67,8 @@ def main() -> None:
         completed, expected, one_line = 0, 0, True
         with fault_proxy(upstream, rate, seed=int(rate * 1000)) as proxy:
             for run in range(args.runs):
-                batch = make_batch(
-                    work / f"r{rate:g}-{run}", args.pages, seed=run + int(rate * 1e4)
-                )
+                seed = run + int(rate * 1e4)
+                batch = articles(work / f"r{rate:g}-{run}", args.pages, seed, paragraphs=4)
                 cmd = [sys.executable, "-m", "flows.cli", "ingest", str(batch), "--out", out]
                 cmd += ["--workers", "1"] + ([] if args.prefect else ["--no-prefect"])
                 env = {

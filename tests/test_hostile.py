@@ -27,60 +27,10 @@ from pipelines.run import ingest
 from pipelines.storage import store_for
 from tests.conftest import DEMO_SITE, ROOT
 from tests.faults import fault_proxy
-from tests.helpers import rows
+from tests.helpers import articles, rows
 
 CLI = [sys.executable, "-m", "flows.cli"]
-_WORDS = [
-    "river",
-    "council",
-    "budget",
-    "school",
-    "harbour",
-    "museum",
-    "season",
-    "market",
-    "bridge",
-    "railway",
-    "doctor",
-    "garden",
-    "festival",
-    "library",
-    "winter",
-    "election",
-    "theatre",
-    "farmer",
-    "village",
-    "storm",
-    "hospital",
-    "studio",
-    "journey",
-    "factory",
-    "orchestra",
-    "island",
-    "mountain",
-    "engineer",
-    "painter",
-    "harvest",
-    "forest",
-    "canal",
-    "airport",
-]
-
-
-def _articles(folder: Path, n: int, seed: int = 0) -> Path:
-    """`n` distinct article pages of ~300 words each."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        paragraphs = "".join(
-            "<p>" + " ".join(rng.choice(_WORDS) for _ in range(60)) + ".</p>" for _ in range(5)
-        )
-        (folder / f"a{i:04d}.html").write_text(
-            f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
-            f"{paragraphs}</article></body></html>",
-            encoding="utf-8",
-        )
-    return folder
+_articles = articles
 
 
 def _env() -> dict[str, str]:
