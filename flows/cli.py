@@ -493,7 +493,8 @@ def stats(
             )
         ),
     )
-    Console().print(table)
+    # Piped or redirected, a console has no width: 80 columns would cut numbers to "1…".
+    Console(width=None if sys.stdout.isatty() else 250).print(table)
 
 
 @app.command("unlock")

@@ -86,6 +86,24 @@ class Store(Protocol):
     def write_conditional(self, key: str, data: bytes, expect: str | None) -> bool: ...
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (`os.umask` sets it to read it, which
+    would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+# Files are written to a temporary name (mkstemp: mode 0600) and renamed into place; they get
+# the mode an ordinary file would, so that other users and services can read the corpus.
+_FILE_MODE = 0o666 & ~_umask()
+
+
 @dataclass
 class LocalStore:
     """A local directory; writes go to a temporary file first and are renamed into place."""
@@ -118,6 +136,7 @@ class LocalStore:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
 
     def put_file(self, key: str, path: Path) -> None:
@@ -126,6 +145,7 @@ class LocalStore:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         os.close(fd)
         shutil.copyfile(path, tmp)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
 
     def get_file(self, key: str, path: Path) -> None:

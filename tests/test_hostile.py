@@ -650,3 +650,26 @@ def test_a_failed_upload_is_a_storage_error_not_a_transfer_traceback(
     big.write_bytes(b"x" * 9_000_000)  # multipart: boto3's transfer manager
     with pytest.raises(StorageError, match=r"cannot write s3://no-such-bucket-x1/k.*bucket"):
         store_for("s3://no-such-bucket-x1").put_file("k", big)
+
+
+# -- rough edges ------------------------------------------------------------------------------
+
+
+def test_output_files_honour_the_umask_and_stats_prints_whole_numbers_into_a_pipe(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    cmd = [*CLI, "ingest", str(DEMO_SITE), "--out", str(out), "--no-prefect", "--workers", "1"]
+    done = subprocess.run(
+        cmd, env=_env(), capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(0o027)
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    modes = {oct(p.stat().st_mode & 0o777) for p in out.rglob("*.parquet")} | {
+        oct(p.stat().st_mode & 0o777) for p in (out / "runs").glob("*.json")
+    }
+    assert modes == {oct(0o640)}, modes  # what the umask leaves of 0666, not mkstemp's 0600
+    stats = subprocess.run(
+        [*CLI, "stats", str(out)], env=_env(), capture_output=True, text=True, timeout=120
+    )
+    run_id = next((out / "runs").glob("*.json")).stem
+    assert run_id in stats.stdout and "…" not in stats.stdout
