@@ -30,7 +30,7 @@ from pipelines.readers import read_input
 from pipelines.records import Page, Reject
 from pipelines.redact import credentials_to_environment, redact
 from pipelines.run import InputError, RunReport, clean_pages, committed_runs
-from pipelines.storage import StorageError, store_for
+from pipelines.storage import StorageError, expand_sources, store_for
 
 if TYPE_CHECKING:
     from flows.server import TemporaryAPI
@@ -109,6 +109,12 @@ def ingest(
         raise _fail(f"--{'-'.join(str(p) for p in err['loc'][-1:])}: {err['msg']}") from None
     except StorageError as exc:
         raise _fail(str(exc)) from None
+    # Local inputs are checked before Prefect starts (~10 s): a mistyped path is one line at
+    # once. (S3 prefixes are listed once, by the run: a large one takes a while to list.)
+    if sources and not any(s.startswith("s3://") for s in sources):
+        found, missing = expand_sources(sources)
+        if not found:
+            raise _fail("nothing to ingest: " + "; ".join(d for _, _, d in missing))
     api = _temporary_api() if prefect else None
 
     with Progress(

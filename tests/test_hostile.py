@@ -673,3 +673,17 @@ def test_output_files_honour_the_umask_and_stats_prints_whole_numbers_into_a_pip
     )
     run_id = next((out / "runs").glob("*.json")).stem
     assert run_id in stats.stdout and "…" not in stats.stdout
+
+
+def test_a_mistyped_input_is_one_line_before_prefect_starts(tmp_path: Path) -> None:
+    env = {**_env(), "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    start = time.monotonic()
+    done = subprocess.run(
+        [*CLI, "ingest", str(tmp_path / "nonexist"), "--out", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0, done.stderr  # one line
+    assert "nothing to ingest" in done.stderr and "nonexist" in done.stderr
+    assert "Starting temporary server" not in done.stdout + done.stderr
+    assert time.monotonic() - start < 15
