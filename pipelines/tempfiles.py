@@ -20,7 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["adopt_multiprocessing", "process_dir", "sweep"]
+__all__ = ["adopt_multiprocessing", "alive", "process_dir", "sweep"]
 
 log = logging.getLogger(__name__)
 _PREFIX = "contentpipe-"
@@ -60,14 +60,20 @@ def adopt_multiprocessing() -> None:
             tempfile.tempdir = saved
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs: it exists (another user's counts) and is not a zombie,
+    killed but not yet reaped by its parent."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # another user's process
-    return True
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sweep(root: str | None = None) -> list[str]:
@@ -81,7 +87,7 @@ def sweep(root: str | None = None) -> list[str]:
         return removed
     for entry in entries:
         match = _OWNED.match(entry.name)
-        if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+        if match is None or int(match.group(1)) == os.getpid() or alive(int(match.group(1))):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

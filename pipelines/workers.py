@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
-from pipelines.tempfiles import adopt_multiprocessing
+from pipelines.tempfiles import adopt_multiprocessing, alive
 
 __all__ = ["WORKER_MODULES", "map_ordered", "prepare", "resolve_workers", "warm_up"]
 
@@ -56,21 +56,8 @@ def _exit_with(parent: int) -> None:
     kill -9 would otherwise leave its workers (children of the fork server, not of the run)
     waiting for work forever, holding memory and the run's output pipes."""
 
-    def gone() -> bool:
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        try:  # killed but not yet reaped (a zombie) is gone too
-            with open(f"/proc/{parent}/stat", encoding="ascii") as fh:
-                return fh.read().rpartition(")")[2].split()[0] == "Z"
-        except (OSError, IndexError):
-            return False
-
     def watch() -> None:
-        while not gone():
+        while alive(parent):
             time.sleep(1.0)
         os._exit(1)
 
